@@ -1,0 +1,78 @@
+// swift-tools-version:5.9
+// deepi2i: DeepI2I (NeurIPS 2020) in Swift over libtorch.
+import PackageDescription
+import Foundation
+
+// libtorch location. Default: Debian's libtorch-dev (1.13, C++17). `LIBTORCH=/path` points at any
+// other libtorch (official zip or `torch/` inside a PyTorch wheel; 2.x needs C++20), CPU or CUDA.
+let env = ProcessInfo.processInfo.environment
+let fm = FileManager.default
+let libtorch = env["LIBTORCH"]
+let torchInclude = libtorch.map { ["\($0)/include", "\($0)/include/torch/csrc/api/include"] }
+    ?? ["/usr/include/torch/csrc/api/include"]
+let torchLib = libtorch.map { "\($0)/lib" } ?? "/usr/lib/x86_64-linux-gnu"
+// libtorch 2.x headers need C++20; 1.13's build with C++17.
+let torchIsV2 = libtorch.map { root in
+    let version = (try? String(contentsOfFile: "\(root)/include/torch/csrc/api/include/torch/version.h", encoding: .utf8)) ?? ""
+    return !version.contains("TORCH_VERSION_MAJOR 1")
+} ?? false
+let cxxABI = env["LIBTORCH_CXX11_ABI"] ?? "1"
+let hasCUDA = fm.fileExists(atPath: "\(torchLib)/libtorch_cuda.so")
+
+var torchLinker: [String] = ["-L\(torchLib)", "-Xlinker", "-rpath", "-Xlinker", torchLib]
+// CUDA kernels register themselves when libtorch_cuda loads; keep it linked although no symbol is used.
+if hasCUDA { torchLinker += ["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-Xlinker", "--as-needed"] }
+
+let package = Package(
+    name: "deepi2i",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "deepi2i", targets: ["deepi2i"]),
+        .library(name: "Torch", targets: ["Torch"]),
+        .library(name: "DeepI2I", targets: ["DeepI2I"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+    ],
+    targets: [
+        // C shim over libtorch: extern "C", opaque handles, every C++ exception caught.
+        .target(
+            name: "CTorch",
+            cxxSettings: [
+                .unsafeFlags(torchInclude.flatMap { ["-isystem", $0] } + [
+                    torchIsV2 ? "-std=c++20" : "-std=c++17",
+                    "-D_GLIBCXX_USE_CXX11_ABI=\(cxxABI)", "-O2", "-Wno-deprecated-declarations",
+                ]),
+            ] + (hasCUDA ? [.define("CT_WITH_CUDA")] : []),
+            linkerSettings: [
+                .unsafeFlags(torchLinker),
+                .linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
+                .linkedLibrary("stdc++"),
+            ]
+        ),
+        .target(name: "Torch", dependencies: ["CTorch"]),
+        // libpng / libjpeg-turbo wrappers (setjmp-based error handling must live in C).
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
+        ),
+        .target(name: "ImageIO", dependencies: ["CImageCodecs"]),
+        .target(
+            name: "DeepI2I",
+            dependencies: ["Torch", "ImageIO", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "deepi2i",
+            dependencies: [
+                "DeepI2I", "Torch", "ImageIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
+        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO"]),
+    ],
+    cxxLanguageStandard: torchIsV2 ? .cxx20 : .cxx17
+)
