@@ -52,27 +52,20 @@ let package = Package(
             ]
         ),
         .target(name: "Torch", dependencies: ["CTorch"]),
-        // libpng / libjpeg-turbo wrappers (setjmp-based error handling must live in C).
-        .target(
-            name: "CImageCodecs",
-            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
-        ),
-        .target(name: "ImageIO", dependencies: ["CImageCodecs"]),
         .target(
             name: "DeepI2I",
-            dependencies: ["Torch", "ImageIO", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Torch", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "deepi2i",
             dependencies: [
-                "DeepI2I", "Torch", "ImageIO",
+                "DeepI2I", "Torch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
-        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO"]),
+        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch"]),
     ],
     cxxLanguageStandard: torchIsV2 ? .cxx20 : .cxx17
 )

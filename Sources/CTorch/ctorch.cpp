@@ -1,0 +1,578 @@
+// libtorch behind a C interface. Each entry point runs its body inside CT_TRY, which turns any C++
+// exception into a thread-local error message and a NULL / -1 result (the tch-rs pattern).
+#include "ctorch.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <c10/core/GradMode.h>
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/version.h>
+
+#include <cmath>
+#include <cstring>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+thread_local std::string last_error;
+thread_local bool has_error = false;
+
+void set_error(const char *message) {
+  last_error = message ? message : "unknown error";
+  has_error = true;
+}
+
+inline at::Tensor &T(ct_tensor t) {
+  if (t == nullptr) throw std::invalid_argument("null tensor handle");
+  return *reinterpret_cast<at::Tensor *>(t);
+}
+inline c10::optional<at::Tensor> opt(ct_tensor t) {
+  if (t == nullptr) return c10::nullopt;
+  return *reinterpret_cast<at::Tensor *>(t);
+}
+inline ct_tensor wrap(at::Tensor t) { return reinterpret_cast<ct_tensor>(new at::Tensor(std::move(t))); }
+inline at::Generator &G(ct_generator g) { return *reinterpret_cast<at::Generator *>(g); }
+inline c10::optional<at::Generator> optgen(ct_generator g) {
+  if (g == nullptr) return c10::nullopt;
+  return G(g);
+}
+
+at::Device device_of(int type, int index) {
+  if (type == 0) return at::Device(at::kCPU);
+  if (type == 1) return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index));
+  throw std::invalid_argument("unknown device type " + std::to_string(type));
+}
+at::TensorOptions options(int dtype, int device_type, int device_index) {
+  return at::TensorOptions().dtype(static_cast<at::ScalarType>(dtype)).device(device_of(device_type, device_index));
+}
+at::IntArrayRef dims(const int64_t *p, int n) { return at::IntArrayRef(p, static_cast<size_t>(n)); }
+std::vector<at::Tensor> tensors(const ct_tensor *ts, int n) {
+  std::vector<at::Tensor> v;
+  v.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) v.push_back(T(ts[i]));
+  return v;
+}
+int64_t reduction_of(int r) {
+  switch (r) {
+    case 0: return at::Reduction::None;
+    case 1: return at::Reduction::Mean;
+    case 2: return at::Reduction::Sum;
+  }
+  throw std::invalid_argument("unknown reduction " + std::to_string(r));
+}
+// Random tensors on a non-CPU device with a CPU generator are drawn on the CPU and moved, so a
+// seeded generator gives the same numbers on every device.
+at::Tensor on_device(at::Tensor t, int device_type, int device_index) {
+  if (device_type == 0) return t;
+  return t.to(device_of(device_type, device_index));
+}
+
+}  // namespace
+
+#define CT_TRY(fallback, ...)                                     \
+  try {                                                            \
+    has_error = false;                                             \
+    __VA_ARGS__                                                    \
+  } catch (const c10::Error &e) {                                  \
+    set_error(e.what_without_backtrace());                         \
+    return fallback;                                               \
+  } catch (const std::exception &e) {                              \
+    set_error(e.what());                                           \
+    return fallback;                                               \
+  } catch (...) {                                                  \
+    set_error("unknown C++ exception");                            \
+    return fallback;                                               \
+  }
+#define CT_TENSOR(...) CT_TRY(nullptr, return wrap(__VA_ARGS__);)
+#define CT_STATUS(...) CT_TRY(-1, __VA_ARGS__ return 0;)
+
+extern "C" {
+
+const char *ct_last_error(void) { return has_error ? last_error.c_str() : nullptr; }
+void ct_clear_error(void) { has_error = false; }
+
+const char *ct_version(void) { return TORCH_VERSION; }
+int ct_set_num_threads(int n) { CT_STATUS(at::set_num_threads(n);) }
+int ct_get_num_threads(void) { CT_TRY(-1, return at::get_num_threads();) }
+int ct_manual_seed(uint64_t seed) {
+  CT_STATUS({
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_current_seed(seed);
+  } {
+    const auto &hooks = at::detail::getCUDAHooks();
+    if (hooks.hasCUDA()) {
+      for (int i = 0; i < hooks.getNumGPUs(); ++i) {
+        auto gen = hooks.getDefaultCUDAGenerator(static_cast<c10::DeviceIndex>(i));
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        gen.set_current_seed(seed);
+      }
+    }
+  })
+}
+int ct_cuda_device_count(void) {
+  CT_TRY(-1, const auto &hooks = at::detail::getCUDAHooks(); return hooks.hasCUDA() ? hooks.getNumGPUs() : 0;)
+}
+int ct_set_grad_enabled(bool enabled) {
+  CT_TRY(-1, bool previous = c10::GradMode::is_enabled(); c10::GradMode::set_enabled(enabled); return previous ? 1 : 0;)
+}
+int ct_is_grad_enabled(void) { return c10::GradMode::is_enabled() ? 1 : 0; }
+int ct_cuda_synchronize(int device) {
+  CT_STATUS(if (at::detail::getCUDAHooks().hasCUDA()) {
+    // A tiny device-to-host copy synchronises the stream without CUDA headers.
+    at::zeros({1}, at::TensorOptions().device(at::kCUDA, static_cast<c10::DeviceIndex>(device))).cpu();
+  })
+}
+int64_t ct_cuda_max_memory_allocated(int device) { (void)device; return -1; }
+
+ct_generator ct_generator_new(uint64_t seed) {
+  CT_TRY(nullptr, return reinterpret_cast<ct_generator>(new at::Generator(at::detail::createCPUGenerator(seed)));)
+}
+void ct_generator_free(ct_generator g) { delete reinterpret_cast<at::Generator *>(g); }
+ct_tensor ct_generator_get_state(ct_generator g) {
+  CT_TRY(nullptr, at::Generator gen = g ? G(g) : at::detail::getDefaultCPUGenerator();
+         std::lock_guard<std::mutex> lock(gen.mutex()); return wrap(gen.get_state());)
+}
+int ct_generator_set_state(ct_generator g, ct_tensor state) {
+  CT_STATUS(at::Generator gen = g ? G(g) : at::detail::getDefaultCPUGenerator();
+            std::lock_guard<std::mutex> lock(gen.mutex()); gen.set_state(T(state));)
+}
+
+void ct_free(ct_tensor t) { delete reinterpret_cast<at::Tensor *>(t); }
+ct_tensor ct_alias(ct_tensor t) { CT_TENSOR(T(t)) }
+int ct_dim(ct_tensor t) { CT_TRY(-1, return static_cast<int>(T(t).dim());) }
+int ct_shape(ct_tensor t, int64_t *out) {
+  CT_STATUS(auto s = T(t).sizes(); std::copy(s.begin(), s.end(), out);)
+}
+int ct_strides(ct_tensor t, int64_t *out) {
+  CT_STATUS(auto s = T(t).strides(); std::copy(s.begin(), s.end(), out);)
+}
+int ct_dtype(ct_tensor t) { CT_TRY(-1, return static_cast<int>(T(t).scalar_type());) }
+int ct_device(ct_tensor t, int *type, int *index) {
+  CT_STATUS(auto d = T(t).device(); *type = d.is_cuda() ? 1 : 0; *index = d.has_index() ? d.index() : 0;
+            if (!d.is_cpu() && !d.is_cuda()) throw std::runtime_error("unsupported device " + d.str());)
+}
+int64_t ct_numel(ct_tensor t) { CT_TRY(-1, return T(t).numel();) }
+int ct_defined(ct_tensor t) { CT_TRY(-1, return T(t).defined() ? 1 : 0;) }
+int ct_requires_grad(ct_tensor t) { CT_TRY(-1, return T(t).requires_grad() ? 1 : 0;) }
+int ct_is_contiguous(ct_tensor t) { CT_TRY(-1, return T(t).is_contiguous() ? 1 : 0;) }
+int ct_set_requires_grad(ct_tensor t, bool requires_grad) { CT_STATUS(T(t).set_requires_grad(requires_grad);) }
+double ct_item_double(ct_tensor t) { CT_TRY(NAN, return T(t).item<double>();) }
+int64_t ct_item_int64(ct_tensor t) { CT_TRY(0, return T(t).item<int64_t>();) }
+char *ct_to_string(ct_tensor t) {
+  CT_TRY(nullptr, std::ostringstream s; s << T(t); return strdup(s.str().c_str());)
+}
+void ct_free_string(char *s) { free(s); }
+
+ct_tensor ct_from_data(const void *data, const int64_t *shape, int ndim, int dtype, int device_type, int device_index) {
+  CT_TRY(nullptr, {
+    auto cpu = at::empty(dims(shape, ndim), at::TensorOptions().dtype(static_cast<at::ScalarType>(dtype)));
+    if (cpu.nbytes() > 0) std::memcpy(cpu.data_ptr(), data, cpu.nbytes());
+    return wrap(on_device(cpu, device_type, device_index));
+  })
+}
+int ct_copy_to_host(ct_tensor t, void *dst, size_t nbytes) {
+  CT_STATUS({
+    auto c = T(t).detach().to(at::kCPU).contiguous();
+    if (c.nbytes() != nbytes)
+      throw std::invalid_argument("copy_to_host: tensor has " + std::to_string(c.nbytes()) + " bytes, buffer " +
+                                  std::to_string(nbytes));
+    if (nbytes > 0) std::memcpy(dst, c.data_ptr(), nbytes);
+  })
+}
+ct_tensor ct_empty(const int64_t *shape, int ndim, int dtype, int dt, int di) {
+  CT_TENSOR(at::empty(dims(shape, ndim), options(dtype, dt, di)))
+}
+ct_tensor ct_zeros(const int64_t *shape, int ndim, int dtype, int dt, int di) {
+  CT_TENSOR(at::zeros(dims(shape, ndim), options(dtype, dt, di)))
+}
+ct_tensor ct_ones(const int64_t *shape, int ndim, int dtype, int dt, int di) {
+  CT_TENSOR(at::ones(dims(shape, ndim), options(dtype, dt, di)))
+}
+ct_tensor ct_full(const int64_t *shape, int ndim, double value, int dtype, int dt, int di) {
+  CT_TENSOR(at::full(dims(shape, ndim), value, options(dtype, dt, di)))
+}
+ct_tensor ct_arange(double start, double end, double step, int dtype, int dt, int di) {
+  CT_TENSOR(at::arange(start, end, step, options(dtype, dt, di)))
+}
+ct_tensor ct_rand(const int64_t *shape, int ndim, ct_generator g, int dtype, int dt, int di) {
+  CT_TENSOR(g ? on_device(at::rand(dims(shape, ndim), optgen(g), options(dtype, 0, 0)), dt, di)
+              : at::rand(dims(shape, ndim), options(dtype, dt, di)))
+}
+ct_tensor ct_randn(const int64_t *shape, int ndim, ct_generator g, int dtype, int dt, int di) {
+  CT_TENSOR(g ? on_device(at::randn(dims(shape, ndim), optgen(g), options(dtype, 0, 0)), dt, di)
+              : at::randn(dims(shape, ndim), options(dtype, dt, di)))
+}
+ct_tensor ct_randint(int64_t low, int64_t high, const int64_t *shape, int ndim, ct_generator g, int dt, int di) {
+  CT_TENSOR(g ? on_device(at::randint(low, high, dims(shape, ndim), optgen(g), options((int)at::kLong, 0, 0)), dt, di)
+              : at::randint(low, high, dims(shape, ndim), options((int)at::kLong, dt, di)))
+}
+ct_tensor ct_randperm(int64_t n, ct_generator g) { CT_TENSOR(at::randperm(n, optgen(g), at::TensorOptions().dtype(at::kLong))) }
+ct_tensor ct_normal_(ct_tensor t, double mean, double std, ct_generator g) {
+  CT_TRY(nullptr, {
+    at::NoGradGuard guard;
+    auto &x = T(t);
+    if (g && !x.is_cpu()) x.copy_(at::empty(x.sizes(), x.options().device(at::kCPU)).normal_(mean, std, optgen(g)));
+    else x.normal_(mean, std, optgen(g));
+    return wrap(x);
+  })
+}
+ct_tensor ct_uniform_(ct_tensor t, double from, double to, ct_generator g) {
+  CT_TRY(nullptr, {
+    at::NoGradGuard guard;
+    auto &x = T(t);
+    if (g && !x.is_cpu()) x.copy_(at::empty(x.sizes(), x.options().device(at::kCPU)).uniform_(from, to, optgen(g)));
+    else x.uniform_(from, to, optgen(g));
+    return wrap(x);
+  })
+}
+// torch.nn.init.orthogonal_: QR of a Gaussian matrix, sign-corrected so the result is uniform.
+ct_tensor ct_orthogonal_(ct_tensor t, double gain, ct_generator g) {
+  CT_TRY(nullptr, {
+    at::NoGradGuard guard;
+    auto &x = T(t);
+    if (x.dim() < 2) throw std::invalid_argument("orthogonal init needs at least 2 dimensions");
+    int64_t rows = x.size(0), cols = x.numel() / rows;
+    auto flat = at::randn({rows, cols}, optgen(g), at::TensorOptions().dtype(at::kFloat));
+    if (rows < cols) flat = flat.t();
+    auto qr = at::linalg_qr(flat);
+    auto q = std::get<0>(qr), r = std::get<1>(qr);
+    q = q * at::sign(at::diagonal(r, 0, -2, -1));
+    if (rows < cols) q = q.t();
+    x.copy_(q.reshape(x.sizes()).mul(gain));
+    return wrap(x);
+  })
+}
+
+ct_tensor ct_to(ct_tensor t, int dt, int di, int dtype, bool copy) {
+  CT_TENSOR(T(t).to(device_of(dt, di), static_cast<at::ScalarType>(dtype), /*non_blocking=*/false, copy))
+}
+ct_tensor ct_clone(ct_tensor t) { CT_TENSOR(T(t).clone()) }
+ct_tensor ct_detach(ct_tensor t) { CT_TENSOR(T(t).detach()) }
+int ct_copy_(ct_tensor dst, ct_tensor src) { CT_STATUS(at::NoGradGuard guard; T(dst).copy_(T(src));) }
+int ct_set_data(ct_tensor t, ct_tensor src) { CT_STATUS(T(t).set_data(T(src));) }
+int ct_fill_(ct_tensor t, double value) { CT_STATUS(at::NoGradGuard guard; T(t).fill_(value);) }
+int ct_zero_(ct_tensor t) { CT_STATUS(at::NoGradGuard guard; T(t).zero_();) }
+
+ct_tensor ct_view(ct_tensor t, const int64_t *s, int n) { CT_TENSOR(T(t).view(dims(s, n))) }
+ct_tensor ct_reshape(ct_tensor t, const int64_t *s, int n) { CT_TENSOR(T(t).reshape(dims(s, n))) }
+ct_tensor ct_permute(ct_tensor t, const int64_t *d, int n) { CT_TENSOR(T(t).permute(dims(d, n))) }
+ct_tensor ct_transpose(ct_tensor t, int64_t a, int64_t b) { CT_TENSOR(T(t).transpose(a, b)) }
+ct_tensor ct_contiguous(ct_tensor t) { CT_TENSOR(T(t).contiguous()) }
+ct_tensor ct_cat(const ct_tensor *ts, int n, int64_t dim) { CT_TENSOR(at::cat(tensors(ts, n), dim)) }
+ct_tensor ct_stack(const ct_tensor *ts, int n, int64_t dim) { CT_TENSOR(at::stack(tensors(ts, n), dim)) }
+static int write_list(const std::vector<at::Tensor> &parts, ct_tensor *out, int max_out) {
+  if (static_cast<int>(parts.size()) > max_out)
+    throw std::invalid_argument("result has " + std::to_string(parts.size()) + " parts, room for " + std::to_string(max_out));
+  for (size_t i = 0; i < parts.size(); ++i) out[i] = wrap(parts[i]);
+  return static_cast<int>(parts.size());
+}
+int ct_split(ct_tensor t, int64_t size, int64_t dim, ct_tensor *out, int max_out) {
+  CT_TRY(-1, return write_list(T(t).split(size, dim), out, max_out);)
+}
+int ct_chunk(ct_tensor t, int64_t chunks, int64_t dim, ct_tensor *out, int max_out) {
+  CT_TRY(-1, return write_list(T(t).chunk(chunks, dim), out, max_out);)
+}
+ct_tensor ct_narrow(ct_tensor t, int64_t dim, int64_t start, int64_t length) { CT_TENSOR(T(t).narrow(dim, start, length)) }
+ct_tensor ct_slice(ct_tensor t, int64_t dim, int64_t start, int64_t end, int64_t step) {
+  CT_TENSOR(T(t).slice(dim, start, end, step))
+}
+ct_tensor ct_select(ct_tensor t, int64_t dim, int64_t index) { CT_TENSOR(T(t).select(dim, index)) }
+ct_tensor ct_index_select(ct_tensor t, int64_t dim, ct_tensor index) { CT_TENSOR(T(t).index_select(dim, T(index))) }
+ct_tensor ct_gather(ct_tensor t, int64_t dim, ct_tensor index) { CT_TENSOR(T(t).gather(dim, T(index))) }
+ct_tensor ct_expand(ct_tensor t, const int64_t *s, int n) { CT_TENSOR(T(t).expand(dims(s, n))) }
+ct_tensor ct_squeeze(ct_tensor t) { CT_TENSOR(T(t).squeeze()) }
+ct_tensor ct_squeeze_dim(ct_tensor t, int64_t dim) { CT_TENSOR(T(t).squeeze(dim)) }
+ct_tensor ct_unsqueeze(ct_tensor t, int64_t dim) { CT_TENSOR(T(t).unsqueeze(dim)) }
+ct_tensor ct_flatten(ct_tensor t, int64_t s, int64_t e) { CT_TENSOR(T(t).flatten(s, e)) }
+ct_tensor ct_repeat(ct_tensor t, const int64_t *r, int n) { CT_TENSOR(T(t).repeat(dims(r, n))) }
+ct_tensor ct_flip(ct_tensor t, const int64_t *d, int n) { CT_TENSOR(T(t).flip(dims(d, n))) }
+
+static at::Tensor binary(int op, const at::Tensor &a, const at::Tensor &b) {
+  switch (op) {
+    case 0: return a + b;
+    case 1: return a - b;
+    case 2: return a * b;
+    case 3: return a / b;
+    case 4: return a.pow(b);
+    case 5: return at::maximum(a, b);
+    case 6: return at::minimum(a, b);
+    case 7: return a.eq(b);
+    case 8: return a.ne(b);
+    case 9: return a.lt(b);
+    case 10: return a.le(b);
+    case 11: return a.gt(b);
+    case 12: return a.ge(b);
+    case 13: return at::remainder(a, b);
+  }
+  throw std::invalid_argument("unknown binary op " + std::to_string(op));
+}
+static at::Tensor binary_scalar(int op, const at::Tensor &a, double s) {
+  switch (op) {
+    case 0: return a + s;
+    case 1: return a - s;
+    case 2: return a * s;
+    case 3: return a / s;
+    case 4: return a.pow(s);
+    case 5: return at::clamp_min(a, s);
+    case 6: return at::clamp_max(a, s);
+    case 7: return a.eq(s);
+    case 8: return a.ne(s);
+    case 9: return a.lt(s);
+    case 10: return a.le(s);
+    case 11: return a.gt(s);
+    case 12: return a.ge(s);
+    case 13: return at::remainder(a, s);
+  }
+  throw std::invalid_argument("unknown binary op " + std::to_string(op));
+}
+ct_tensor ct_binary(int op, ct_tensor a, ct_tensor b) { CT_TENSOR(binary(op, T(a), T(b))) }
+ct_tensor ct_binary_scalar(int op, ct_tensor a, double s) { CT_TENSOR(binary_scalar(op, T(a), s)) }
+ct_tensor ct_rsub_scalar(double s, ct_tensor a) { CT_TENSOR(at::rsub(T(a), s)) }
+ct_tensor ct_rdiv_scalar(double s, ct_tensor a) { CT_TENSOR(at::reciprocal(T(a)) * s) }
+ct_tensor ct_add_scaled(ct_tensor a, ct_tensor b, double alpha) { CT_TENSOR(at::add(T(a), T(b), alpha)) }
+int ct_binary_(int op, ct_tensor a, ct_tensor b) {
+  CT_STATUS(auto &x = T(a); const auto &y = T(b); switch (op) {
+    case 0: x.add_(y); break;
+    case 1: x.sub_(y); break;
+    case 2: x.mul_(y); break;
+    case 3: x.div_(y); break;
+    default: throw std::invalid_argument("unsupported in-place op " + std::to_string(op));
+  })
+}
+int ct_binary_scalar_(int op, ct_tensor a, double s) {
+  CT_STATUS(auto &x = T(a); switch (op) {
+    case 0: x.add_(s); break;
+    case 1: x.sub_(s); break;
+    case 2: x.mul_(s); break;
+    case 3: x.div_(s); break;
+    case 4: x.pow_(s); break;
+    default: throw std::invalid_argument("unsupported in-place op " + std::to_string(op));
+  })
+}
+ct_tensor ct_where(ct_tensor c, ct_tensor a, ct_tensor b) { CT_TENSOR(at::where(T(c), T(a), T(b))) }
+ct_tensor ct_masked_fill(ct_tensor t, ct_tensor m, double v) { CT_TENSOR(T(t).masked_fill(T(m), v)) }
+
+static at::Tensor unary(int op, const at::Tensor &t) {
+  switch (op) {
+    case 0: return -t;
+    case 1: return t.sqrt();
+    case 2: return t.exp();
+    case 3: return t.log();
+    case 4: return t.abs();
+    case 5: return t.tanh();
+    case 6: return t.sigmoid();
+    case 7: return at::relu(t);
+    case 8: return t.sign();
+    case 9: return t.floor();
+    case 10: return t.ceil();
+    case 11: return t.round();
+    case 12: return t.rsqrt();
+    case 13: return t.square();
+    case 14: return t.sin();
+    case 15: return t.cos();
+    case 16: return t.log1p();
+    case 17: return t.isnan();
+    case 18: return t.isinf();
+    case 19: return t.logical_not();
+  }
+  throw std::invalid_argument("unknown unary op " + std::to_string(op));
+}
+ct_tensor ct_unary(int op, ct_tensor t) { CT_TENSOR(unary(op, T(t))) }
+int ct_unary_(int op, ct_tensor t) {
+  CT_STATUS(auto &x = T(t); switch (op) {
+    case 0: x.neg_(); break;
+    case 1: x.sqrt_(); break;
+    case 2: x.exp_(); break;
+    case 5: x.tanh_(); break;
+    case 6: x.sigmoid_(); break;
+    case 7: x.relu_(); break;
+    default: throw std::invalid_argument("unsupported in-place unary op " + std::to_string(op));
+  })
+}
+ct_tensor ct_leaky_relu(ct_tensor t, double slope) { CT_TENSOR(at::leaky_relu(T(t), slope)) }
+ct_tensor ct_clamp(ct_tensor t, double lo, double hi, bool has_lo, bool has_hi) {
+  CT_TENSOR(at::clamp(T(t), has_lo ? c10::optional<at::Scalar>(lo) : c10::nullopt,
+                      has_hi ? c10::optional<at::Scalar>(hi) : c10::nullopt))
+}
+ct_tensor ct_softmax(ct_tensor t, int64_t dim) { CT_TENSOR(at::softmax(T(t), dim)) }
+ct_tensor ct_log_softmax(ct_tensor t, int64_t dim) { CT_TENSOR(at::log_softmax(T(t), dim)) }
+// torch.nn.functional.normalize: x / max(||x||_p, eps).
+ct_tensor ct_normalize(ct_tensor t, double p, int64_t dim, double eps) {
+  CT_TENSOR(T(t) / at::clamp_min(at::norm(T(t), p, {dim}, true), eps).expand_as(T(t)))
+}
+
+ct_tensor ct_matmul(ct_tensor a, ct_tensor b) { CT_TENSOR(at::matmul(T(a), T(b))) }
+ct_tensor ct_bmm(ct_tensor a, ct_tensor b) { CT_TENSOR(at::bmm(T(a), T(b))) }
+ct_tensor ct_linalg_eigh(ct_tensor t, ct_tensor *eigenvectors) {
+  CT_TRY(nullptr, auto r = at::linalg_eigh(T(t)); *eigenvectors = wrap(std::get<1>(r)); return wrap(std::get<0>(r));)
+}
+ct_tensor ct_linalg_svdvals(ct_tensor t) { CT_TENSOR(at::linalg_svdvals(T(t))) }
+
+ct_tensor ct_sum(ct_tensor t, const int64_t *d, int n, bool keepdim) {
+  CT_TENSOR(n == 0 ? (keepdim ? T(t).sum(at::IntArrayRef(), true) : T(t).sum()) : T(t).sum(dims(d, n), keepdim))
+}
+ct_tensor ct_mean(ct_tensor t, const int64_t *d, int n, bool keepdim) {
+  CT_TENSOR(n == 0 ? T(t).mean() : T(t).mean(dims(d, n), keepdim))
+}
+ct_tensor ct_var(ct_tensor t, const int64_t *d, int n, bool unbiased, bool keepdim) {
+  CT_TENSOR(n == 0 ? T(t).var(unbiased) : T(t).var(dims(d, n), unbiased, keepdim))
+}
+ct_tensor ct_norm(ct_tensor t, double p, const int64_t *d, int n, bool keepdim) {
+  CT_TENSOR(n == 0 ? at::norm(T(t), p) : at::norm(T(t), p, dims(d, n), keepdim))
+}
+ct_tensor ct_max_all(ct_tensor t) { CT_TENSOR(T(t).max()) }
+ct_tensor ct_min_all(ct_tensor t) { CT_TENSOR(T(t).min()) }
+ct_tensor ct_max_dim(ct_tensor t, int64_t dim, bool keepdim, ct_tensor *indices) {
+  CT_TRY(nullptr, auto r = T(t).max(dim, keepdim); *indices = wrap(std::get<1>(r)); return wrap(std::get<0>(r));)
+}
+ct_tensor ct_min_dim(ct_tensor t, int64_t dim, bool keepdim, ct_tensor *indices) {
+  CT_TRY(nullptr, auto r = T(t).min(dim, keepdim); *indices = wrap(std::get<1>(r)); return wrap(std::get<0>(r));)
+}
+ct_tensor ct_argmax(ct_tensor t, int64_t dim, bool keepdim) { CT_TENSOR(T(t).argmax(dim, keepdim)) }
+ct_tensor ct_argmin(ct_tensor t, int64_t dim, bool keepdim) { CT_TENSOR(T(t).argmin(dim, keepdim)) }
+ct_tensor ct_topk(ct_tensor t, int64_t k, int64_t dim, bool largest, ct_tensor *indices) {
+  CT_TRY(nullptr, auto r = T(t).topk(k, dim, largest); *indices = wrap(std::get<1>(r)); return wrap(std::get<0>(r));)
+}
+ct_tensor ct_cumsum(ct_tensor t, int64_t dim) { CT_TENSOR(T(t).cumsum(dim)) }
+
+ct_tensor ct_conv2d(ct_tensor x, ct_tensor w, ct_tensor b, const int64_t *stride, const int64_t *padding,
+                    const int64_t *dilation, int64_t groups) {
+  CT_TENSOR(at::conv2d(T(x), T(w), opt(b), dims(stride, 2), dims(padding, 2), dims(dilation, 2), groups))
+}
+ct_tensor ct_conv_transpose2d(ct_tensor x, ct_tensor w, ct_tensor b, const int64_t *stride, const int64_t *padding,
+                              const int64_t *output_padding, int64_t groups, const int64_t *dilation) {
+  CT_TENSOR(at::conv_transpose2d(T(x), T(w), opt(b), dims(stride, 2), dims(padding, 2), dims(output_padding, 2), groups,
+                                 dims(dilation, 2)))
+}
+ct_tensor ct_linear(ct_tensor x, ct_tensor w, ct_tensor b) { CT_TENSOR(at::linear(T(x), T(w), opt(b))) }
+ct_tensor ct_embedding(ct_tensor weight, ct_tensor indices) { CT_TENSOR(at::embedding(T(weight), T(indices))) }
+ct_tensor ct_batch_norm(ct_tensor x, ct_tensor w, ct_tensor b, ct_tensor rm, ct_tensor rv, bool training, double momentum,
+                        double eps) {
+  CT_TENSOR(at::batch_norm(T(x), opt(w), opt(b), opt(rm), opt(rv), training, momentum, eps, /*cudnn_enabled=*/true))
+}
+ct_tensor ct_avg_pool2d(ct_tensor x, const int64_t *k, const int64_t *s, const int64_t *p, bool ceil_mode,
+                        bool count_include_pad) {
+  CT_TENSOR(at::avg_pool2d(T(x), dims(k, 2), dims(s, 2), dims(p, 2), ceil_mode, count_include_pad))
+}
+ct_tensor ct_max_pool2d(ct_tensor x, const int64_t *k, const int64_t *s, const int64_t *p, const int64_t *d, bool ceil_mode) {
+  CT_TENSOR(at::max_pool2d(T(x), dims(k, 2), dims(s, 2), dims(p, 2), dims(d, 2), ceil_mode))
+}
+ct_tensor ct_adaptive_avg_pool2d(ct_tensor x, const int64_t *o) { CT_TENSOR(at::adaptive_avg_pool2d(T(x), dims(o, 2))) }
+ct_tensor ct_upsample_nearest2d(ct_tensor x, const int64_t *o) {
+  CT_TENSOR(at::upsample_nearest2d(T(x), dims(o, 2), c10::nullopt, c10::nullopt))
+}
+ct_tensor ct_upsample_bilinear2d(ct_tensor x, const int64_t *o, bool align_corners) {
+  CT_TENSOR(at::upsample_bilinear2d(T(x), dims(o, 2), align_corners, c10::nullopt, c10::nullopt))
+}
+ct_tensor ct_upsample_bicubic2d(ct_tensor x, const int64_t *o, bool align_corners) {
+  CT_TENSOR(at::upsample_bicubic2d(T(x), dims(o, 2), align_corners, c10::nullopt, c10::nullopt))
+}
+ct_tensor ct_dropout(ct_tensor x, double p, bool training) { CT_TENSOR(at::dropout(T(x), p, training)) }
+ct_tensor ct_pad(ct_tensor x, const int64_t *pads, int n, int mode, double value) {
+  CT_TRY(nullptr, {
+    switch (mode) {
+      case 0: return wrap(at::constant_pad_nd(T(x), dims(pads, n), value));
+      case 1:
+        if (n == 2) return wrap(at::reflection_pad1d(T(x), dims(pads, n)));
+        if (n == 4) return wrap(at::reflection_pad2d(T(x), dims(pads, n)));
+        break;
+      case 2:
+        if (n == 2) return wrap(at::replication_pad1d(T(x), dims(pads, n)));
+        if (n == 4) return wrap(at::replication_pad2d(T(x), dims(pads, n)));
+        break;
+    }
+    throw std::invalid_argument("unsupported pad mode " + std::to_string(mode) + " with " + std::to_string(n) + " pads");
+  })
+}
+ct_tensor ct_one_hot(ct_tensor indices, int64_t num_classes) { CT_TENSOR(at::one_hot(T(indices), num_classes)) }
+
+ct_tensor ct_mse_loss(ct_tensor a, ct_tensor b, int r) { CT_TENSOR(at::mse_loss(T(a), T(b), reduction_of(r))) }
+ct_tensor ct_l1_loss(ct_tensor a, ct_tensor b, int r) { CT_TENSOR(at::l1_loss(T(a), T(b), reduction_of(r))) }
+ct_tensor ct_cross_entropy(ct_tensor logits, ct_tensor targets, int r, double ls) {
+  CT_TENSOR(at::cross_entropy_loss(T(logits), T(targets), c10::nullopt, reduction_of(r), -100, ls))
+}
+ct_tensor ct_bce_with_logits(ct_tensor logits, ct_tensor targets, int r) {
+  CT_TENSOR(at::binary_cross_entropy_with_logits(T(logits), T(targets), c10::nullopt, c10::nullopt, reduction_of(r)))
+}
+
+int ct_backward(ct_tensor t, ct_tensor grad, bool retain_graph, bool create_graph) {
+  CT_STATUS(T(t).backward(grad ? T(grad) : at::Tensor(), retain_graph, create_graph);)
+}
+ct_tensor ct_grad(ct_tensor t) {
+  CT_TRY(nullptr, const auto &g = T(t).grad(); if (!g.defined()) return nullptr; return wrap(g);)
+}
+int ct_zero_grad(ct_tensor t, bool set_to_none) {
+  CT_STATUS(auto &g = T(t).mutable_grad(); if (g.defined()) {
+    if (set_to_none) g.reset();
+    else { g = g.detach(); g.zero_(); }
+  })
+}
+int ct_set_grad(ct_tensor t, ct_tensor grad) {
+  CT_STATUS(if (grad) T(t).mutable_grad() = T(grad); else T(t).mutable_grad().reset();)
+}
+int ct_autograd_grad(const ct_tensor *outputs, int n_outputs, const ct_tensor *grad_outputs, const ct_tensor *inputs,
+                     int n_inputs, bool retain_graph, bool create_graph, bool allow_unused, ct_tensor *out) {
+  CT_STATUS({
+    std::vector<at::Tensor> gos;
+    if (grad_outputs) gos = tensors(grad_outputs, n_outputs);
+    auto r = torch::autograd::grad(tensors(outputs, n_outputs), tensors(inputs, n_inputs), gos, retain_graph,
+                                   create_graph, allow_unused);
+    for (size_t i = 0; i < r.size(); ++i) out[i] = r[i].defined() ? wrap(r[i]) : nullptr;
+  })
+}
+
+int ct_adam_step(const ct_tensor *params, const ct_tensor *exp_avg, const ct_tensor *exp_avg_sq, int n, int64_t step,
+                 double lr, double beta1, double beta2, double eps, double weight_decay, bool amsgrad,
+                 const ct_tensor *max_exp_avg_sq) {
+  CT_STATUS({
+    at::NoGradGuard guard;
+    const double bias_correction1 = 1.0 - std::pow(beta1, static_cast<double>(step));
+    const double bias_correction2_sqrt = std::sqrt(1.0 - std::pow(beta2, static_cast<double>(step)));
+    const double step_size = lr / bias_correction1;
+    for (int i = 0; i < n; ++i) {
+      auto &p = T(params[i]);
+      at::Tensor grad = p.grad();
+      if (!grad.defined()) continue;
+      if (weight_decay != 0) grad = grad.add(p, weight_decay);
+      auto &m = T(exp_avg[i]);
+      auto &v = T(exp_avg_sq[i]);
+      m.mul_(beta1).add_(grad, 1.0 - beta1);
+      v.mul_(beta2).addcmul_(grad, grad, 1.0 - beta2);
+      at::Tensor denom;
+      if (amsgrad) {
+        auto &vmax = T(max_exp_avg_sq[i]);
+        at::maximum_out(vmax, vmax, v);
+        denom = (vmax.sqrt() / bias_correction2_sqrt).add_(eps);
+      } else {
+        denom = (v.sqrt() / bias_correction2_sqrt).add_(eps);
+      }
+      p.addcdiv_(m, denom, -step_size);
+    }
+  })
+}
+int ct_sgd_step(const ct_tensor *params, const ct_tensor *momentum_buffers, int n, double lr, double momentum,
+                double dampening, double weight_decay, bool nesterov, bool first_step) {
+  CT_STATUS({
+    at::NoGradGuard guard;
+    for (int i = 0; i < n; ++i) {
+      auto &p = T(params[i]);
+      at::Tensor d_p = p.grad();
+      if (!d_p.defined()) continue;
+      if (weight_decay != 0) d_p = d_p.add(p, weight_decay);
+      if (momentum != 0) {
+        auto &buf = T(momentum_buffers[i]);
+        if (first_step) buf.copy_(d_p);
+        else buf.mul_(momentum).add_(d_p, 1.0 - dampening);
+        d_p = nesterov ? d_p.add(buf, momentum) : buf;
+      }
+      p.add_(d_p, -lr);
+    }
+  })
+}
+
+}  // extern "C"

@@ -1,0 +1,198 @@
+// C interface over libtorch for Swift. Every function catches C++ exceptions: on failure it returns
+// NULL (or -1) and leaves a message for ct_last_error(). Handles are opaque and owned by the caller,
+// who frees each with ct_free / ct_generator_free.
+#ifndef CTORCH_H
+#define CTORCH_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ct_tensor_opaque *ct_tensor;
+typedef struct ct_generator_opaque *ct_generator;
+
+// Errors: thread-local; NULL when the last call on this thread succeeded.
+const char *ct_last_error(void);
+void ct_clear_error(void);
+
+// Runtime.
+const char *ct_version(void);
+int ct_set_num_threads(int n);
+int ct_get_num_threads(void);
+int ct_manual_seed(uint64_t seed);
+int ct_cuda_device_count(void);
+int ct_set_grad_enabled(bool enabled); // returns the previous state (0/1), -1 on error
+int ct_is_grad_enabled(void);
+int ct_cuda_synchronize(int device);
+// Peak resident CPU memory is read by Swift; CUDA peak memory needs the CUDA build.
+int64_t ct_cuda_max_memory_allocated(int device);
+
+// Generators (CPU). State is a uint8 tensor, so it can be saved with the weights.
+ct_generator ct_generator_new(uint64_t seed);
+void ct_generator_free(ct_generator g);
+ct_tensor ct_generator_get_state(ct_generator g); // NULL g: the default CPU generator
+int ct_generator_set_state(ct_generator g, ct_tensor state);
+
+// Lifetime and properties.
+void ct_free(ct_tensor t);
+ct_tensor ct_alias(ct_tensor t); // a new handle to the same tensor (shares data and autograd)
+int ct_dim(ct_tensor t);
+int ct_shape(ct_tensor t, int64_t *out); // out has room for ct_dim entries
+int ct_strides(ct_tensor t, int64_t *out);
+int ct_dtype(ct_tensor t);
+int ct_device(ct_tensor t, int *type, int *index); // type: 0 cpu, 1 cuda
+int64_t ct_numel(ct_tensor t);
+int ct_defined(ct_tensor t);
+int ct_requires_grad(ct_tensor t);
+int ct_is_contiguous(ct_tensor t);
+int ct_set_requires_grad(ct_tensor t, bool requires_grad);
+double ct_item_double(ct_tensor t); // check ct_last_error on NaN
+int64_t ct_item_int64(ct_tensor t);
+char *ct_to_string(ct_tensor t); // free with ct_free_string
+void ct_free_string(char *s);
+
+// Creation. dtype values are c10::ScalarType; device_type 0 cpu, 1 cuda.
+ct_tensor ct_from_data(const void *data, const int64_t *shape, int ndim, int dtype, int device_type, int device_index);
+int ct_copy_to_host(ct_tensor t, void *dst, size_t nbytes); // contiguous copy of t's data
+ct_tensor ct_empty(const int64_t *shape, int ndim, int dtype, int device_type, int device_index);
+ct_tensor ct_zeros(const int64_t *shape, int ndim, int dtype, int device_type, int device_index);
+ct_tensor ct_ones(const int64_t *shape, int ndim, int dtype, int device_type, int device_index);
+ct_tensor ct_full(const int64_t *shape, int ndim, double value, int dtype, int device_type, int device_index);
+ct_tensor ct_arange(double start, double end, double step, int dtype, int device_type, int device_index);
+ct_tensor ct_rand(const int64_t *shape, int ndim, ct_generator g, int dtype, int device_type, int device_index);
+ct_tensor ct_randn(const int64_t *shape, int ndim, ct_generator g, int dtype, int device_type, int device_index);
+ct_tensor ct_randint(int64_t low, int64_t high, const int64_t *shape, int ndim, ct_generator g, int device_type, int device_index);
+ct_tensor ct_randperm(int64_t n, ct_generator g);
+ct_tensor ct_normal_(ct_tensor t, double mean, double std, ct_generator g); // in place, returns alias
+ct_tensor ct_uniform_(ct_tensor t, double from, double to, ct_generator g);
+ct_tensor ct_orthogonal_(ct_tensor t, double gain, ct_generator g);
+
+// Conversion and copies.
+ct_tensor ct_to(ct_tensor t, int device_type, int device_index, int dtype, bool copy);
+ct_tensor ct_clone(ct_tensor t);
+ct_tensor ct_detach(ct_tensor t);
+int ct_copy_(ct_tensor dst, ct_tensor src);    // no autograd recording
+int ct_set_data(ct_tensor t, ct_tensor src);   // replaces t's data keeping its identity (device moves)
+int ct_fill_(ct_tensor t, double value);
+int ct_zero_(ct_tensor t);
+
+// Shape.
+ct_tensor ct_view(ct_tensor t, const int64_t *shape, int ndim);
+ct_tensor ct_reshape(ct_tensor t, const int64_t *shape, int ndim);
+ct_tensor ct_permute(ct_tensor t, const int64_t *dims, int ndim);
+ct_tensor ct_transpose(ct_tensor t, int64_t d0, int64_t d1);
+ct_tensor ct_contiguous(ct_tensor t);
+ct_tensor ct_cat(const ct_tensor *ts, int n, int64_t dim);
+ct_tensor ct_stack(const ct_tensor *ts, int n, int64_t dim);
+int ct_split(ct_tensor t, int64_t size, int64_t dim, ct_tensor *out, int max_out);   // returns count
+int ct_chunk(ct_tensor t, int64_t chunks, int64_t dim, ct_tensor *out, int max_out); // returns count
+ct_tensor ct_narrow(ct_tensor t, int64_t dim, int64_t start, int64_t length);
+ct_tensor ct_slice(ct_tensor t, int64_t dim, int64_t start, int64_t end, int64_t step);
+ct_tensor ct_select(ct_tensor t, int64_t dim, int64_t index);
+ct_tensor ct_index_select(ct_tensor t, int64_t dim, ct_tensor index);
+ct_tensor ct_gather(ct_tensor t, int64_t dim, ct_tensor index);
+ct_tensor ct_expand(ct_tensor t, const int64_t *shape, int ndim);
+ct_tensor ct_squeeze(ct_tensor t);
+ct_tensor ct_squeeze_dim(ct_tensor t, int64_t dim);
+ct_tensor ct_unsqueeze(ct_tensor t, int64_t dim);
+ct_tensor ct_flatten(ct_tensor t, int64_t start, int64_t end);
+ct_tensor ct_repeat(ct_tensor t, const int64_t *repeats, int n);
+ct_tensor ct_flip(ct_tensor t, const int64_t *dims, int n);
+
+// Elementwise binary with broadcasting. op: 0 add, 1 sub, 2 mul, 3 div, 4 pow, 5 max, 6 min,
+// 7 eq, 8 ne, 9 lt, 10 le, 11 gt, 12 ge, 13 atan2-free remainder.
+ct_tensor ct_binary(int op, ct_tensor a, ct_tensor b);
+ct_tensor ct_binary_scalar(int op, ct_tensor a, double s);
+ct_tensor ct_rsub_scalar(double s, ct_tensor a); // s - a
+ct_tensor ct_rdiv_scalar(double s, ct_tensor a); // s / a
+ct_tensor ct_add_scaled(ct_tensor a, ct_tensor b, double alpha); // a + alpha * b
+// In place: a op= b (no autograd recording when a requires grad is an error by libtorch's rules).
+int ct_binary_(int op, ct_tensor a, ct_tensor b);
+int ct_binary_scalar_(int op, ct_tensor a, double s);
+ct_tensor ct_where(ct_tensor cond, ct_tensor a, ct_tensor b);
+ct_tensor ct_masked_fill(ct_tensor t, ct_tensor mask, double value);
+
+// Unary. op: 0 neg, 1 sqrt, 2 exp, 3 log, 4 abs, 5 tanh, 6 sigmoid, 7 relu, 8 sign, 9 floor,
+// 10 ceil, 11 round, 12 rsqrt, 13 square, 14 sin, 15 cos, 16 log1p, 17 isnan, 18 isinf, 19 logical_not.
+ct_tensor ct_unary(int op, ct_tensor t);
+int ct_unary_(int op, ct_tensor t);
+ct_tensor ct_leaky_relu(ct_tensor t, double slope);
+ct_tensor ct_clamp(ct_tensor t, double lo, double hi, bool has_lo, bool has_hi);
+ct_tensor ct_softmax(ct_tensor t, int64_t dim);
+ct_tensor ct_log_softmax(ct_tensor t, int64_t dim);
+ct_tensor ct_normalize(ct_tensor t, double p, int64_t dim, double eps);
+
+// Linear algebra.
+ct_tensor ct_matmul(ct_tensor a, ct_tensor b);
+ct_tensor ct_bmm(ct_tensor a, ct_tensor b);
+ct_tensor ct_linalg_eigh(ct_tensor t, ct_tensor *eigenvectors); // returns eigenvalues
+ct_tensor ct_linalg_svdvals(ct_tensor t);
+
+// Reductions. ndims == 0 reduces over everything.
+ct_tensor ct_sum(ct_tensor t, const int64_t *dims, int ndims, bool keepdim);
+ct_tensor ct_mean(ct_tensor t, const int64_t *dims, int ndims, bool keepdim);
+ct_tensor ct_var(ct_tensor t, const int64_t *dims, int ndims, bool unbiased, bool keepdim);
+ct_tensor ct_norm(ct_tensor t, double p, const int64_t *dims, int ndims, bool keepdim);
+ct_tensor ct_max_all(ct_tensor t);
+ct_tensor ct_min_all(ct_tensor t);
+ct_tensor ct_max_dim(ct_tensor t, int64_t dim, bool keepdim, ct_tensor *indices);
+ct_tensor ct_min_dim(ct_tensor t, int64_t dim, bool keepdim, ct_tensor *indices);
+ct_tensor ct_argmax(ct_tensor t, int64_t dim, bool keepdim);
+ct_tensor ct_argmin(ct_tensor t, int64_t dim, bool keepdim);
+ct_tensor ct_topk(ct_tensor t, int64_t k, int64_t dim, bool largest, ct_tensor *indices);
+ct_tensor ct_cumsum(ct_tensor t, int64_t dim);
+
+// Neural-network functions. Optional tensors may be NULL.
+ct_tensor ct_conv2d(ct_tensor x, ct_tensor w, ct_tensor b, const int64_t *stride, const int64_t *padding,
+                    const int64_t *dilation, int64_t groups);
+ct_tensor ct_conv_transpose2d(ct_tensor x, ct_tensor w, ct_tensor b, const int64_t *stride, const int64_t *padding,
+                              const int64_t *output_padding, int64_t groups, const int64_t *dilation);
+ct_tensor ct_linear(ct_tensor x, ct_tensor w, ct_tensor b);
+ct_tensor ct_embedding(ct_tensor weight, ct_tensor indices);
+ct_tensor ct_batch_norm(ct_tensor x, ct_tensor w, ct_tensor b, ct_tensor running_mean, ct_tensor running_var,
+                        bool training, double momentum, double eps);
+ct_tensor ct_avg_pool2d(ct_tensor x, const int64_t *kernel, const int64_t *stride, const int64_t *padding,
+                        bool ceil_mode, bool count_include_pad);
+ct_tensor ct_max_pool2d(ct_tensor x, const int64_t *kernel, const int64_t *stride, const int64_t *padding,
+                        const int64_t *dilation, bool ceil_mode);
+ct_tensor ct_adaptive_avg_pool2d(ct_tensor x, const int64_t *output_size);
+ct_tensor ct_upsample_nearest2d(ct_tensor x, const int64_t *output_size);
+ct_tensor ct_upsample_bilinear2d(ct_tensor x, const int64_t *output_size, bool align_corners);
+ct_tensor ct_upsample_bicubic2d(ct_tensor x, const int64_t *output_size, bool align_corners);
+ct_tensor ct_dropout(ct_tensor x, double p, bool training);
+// mode: 0 constant, 1 reflect, 2 replicate. pads as in torch.nn.functional.pad (last dim first).
+ct_tensor ct_pad(ct_tensor x, const int64_t *pads, int npads, int mode, double value);
+ct_tensor ct_one_hot(ct_tensor indices, int64_t num_classes);
+
+// Losses. reduction: 0 none, 1 mean, 2 sum.
+ct_tensor ct_mse_loss(ct_tensor a, ct_tensor b, int reduction);
+ct_tensor ct_l1_loss(ct_tensor a, ct_tensor b, int reduction);
+ct_tensor ct_cross_entropy(ct_tensor logits, ct_tensor targets, int reduction, double label_smoothing);
+ct_tensor ct_bce_with_logits(ct_tensor logits, ct_tensor targets, int reduction);
+
+// Autograd.
+int ct_backward(ct_tensor t, ct_tensor grad, bool retain_graph, bool create_graph);
+ct_tensor ct_grad(ct_tensor t);        // NULL without error when t has no gradient
+int ct_zero_grad(ct_tensor t, bool set_to_none);
+int ct_set_grad(ct_tensor t, ct_tensor grad); // NULL grad clears it
+// autograd.grad: gradients of outputs w.r.t. inputs; out must hold n_inputs handles.
+int ct_autograd_grad(const ct_tensor *outputs, int n_outputs, const ct_tensor *grad_outputs,
+                     const ct_tensor *inputs, int n_inputs, bool retain_graph, bool create_graph,
+                     bool allow_unused, ct_tensor *out);
+
+// Optimizer steps on lists of parameters, in place and without autograd recording, exactly as
+// torch.optim.Adam / torch.optim.SGD (non-foreach) compute them. Parameters without a gradient are skipped.
+int ct_adam_step(const ct_tensor *params, const ct_tensor *exp_avg, const ct_tensor *exp_avg_sq, int n,
+                 int64_t step, double lr, double beta1, double beta2, double eps, double weight_decay,
+                 bool amsgrad, const ct_tensor *max_exp_avg_sq);
+int ct_sgd_step(const ct_tensor *params, const ct_tensor *momentum_buffers, int n, double lr, double momentum,
+                double dampening, double weight_decay, bool nesterov, bool first_step);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
