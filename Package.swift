@@ -34,6 +34,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
     ],
     targets: [
         // C shim over libtorch: extern "C", opaque handles, every C++ exception caught.
@@ -51,21 +52,39 @@ let package = Package(
                 .linkedLibrary("stdc++"),
             ]
         ),
-        .target(name: "Torch", dependencies: ["CTorch"]),
+        // Pure-Swift pickle reader (protocols 0-5), for .pth checkpoints and numpy data files.
+        .target(name: "Pickle"),
+        // safetensors and torch.save (zip + legacy) readers/writers on host memory; no libtorch.
+        .target(
+            name: "CheckpointFormats",
+            dependencies: ["Pickle", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        .target(name: "Torch", dependencies: ["CTorch", "CheckpointFormats"]),
+        // libpng / libjpeg-turbo / zlib wrappers; every setjmp/longjmp stays in C.
+        .target(
+            name: "CCodecs",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
+        ),
+        .target(name: "ImageIO", dependencies: ["CCodecs"]),
+        .target(name: "Datasets", dependencies: ["ImageIO", "CCodecs", "Pickle"]),
         .target(
             name: "DeepI2I",
-            dependencies: ["Torch", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Torch", "ImageIO", "Datasets", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "deepi2i",
             dependencies: [
-                "DeepI2I", "Torch",
+                "DeepI2I", "Torch", "ImageIO", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "PickleTests", dependencies: ["Pickle"], exclude: ["Fixtures"]),
+        .testTarget(name: "CheckpointFormatsTests", dependencies: ["CheckpointFormats", "Pickle"], exclude: ["Fixtures"]),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
-        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "Pickle"]),
+        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO", "Datasets"]),
     ],
     cxxLanguageStandard: torchIsV2 ? .cxx20 : .cxx17
 )

@@ -4,7 +4,7 @@ import Foundation
 
 /// Uniform(-b, b) with b = 1/sqrt(fanIn): PyTorch's default for Linear/Conv biases and
 /// (with kaiming_uniform(a=sqrt(5))) the same bound for their weights.
-func defaultInit(_ shape: [Int], fanIn: Int, generator: Generator?) throws -> Tensor {
+func defaultInit(_ shape: [Int], fanIn: Int, generator: RandomGenerator?) throws -> Tensor {
     let bound = 1.0 / Foundation.sqrt(Double(max(1, fanIn)))
     return try Tensor.empty(shape).uniform_(from: -bound, to: bound, generator: generator)
 }
@@ -13,7 +13,7 @@ public final class Linear: Module {
     public let weight: Tensor
     public let bias: Tensor?
 
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: Generator? = nil) throws {
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: RandomGenerator? = nil) throws {
         weight = try defaultInit([outFeatures, inFeatures], fanIn: inFeatures, generator: generator)
         self.bias = bias ? try defaultInit([outFeatures], fanIn: inFeatures, generator: generator) : nil
         super.init()
@@ -35,7 +35,7 @@ public final class Conv2d: Module {
     public let groups: Int
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                dilation: Int = 1, groups: Int = 1, bias: Bool = true, generator: Generator? = nil) throws {
+                dilation: Int = 1, groups: Int = 1, bias: Bool = true, generator: RandomGenerator? = nil) throws {
         guard groups > 0, inChannels % groups == 0, outChannels % groups == 0 else {
             throw TorchError("Conv2d", "channels \(inChannels)->\(outChannels) are not divisible by groups \(groups)")
         }
@@ -93,7 +93,7 @@ public final class BatchNorm2d: Module {
 public final class Embedding: Module {
     public let weight: Tensor
 
-    public init(_ count: Int, _ dim: Int, generator: Generator? = nil) throws {
+    public init(_ count: Int, _ dim: Int, generator: RandomGenerator? = nil) throws {
         weight = try Tensor.randn([count, dim], generator: generator)
         super.init()
         try registerParameter("weight", weight)
@@ -119,5 +119,15 @@ public final class Sequential: Module {
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         try layers.reduce(x) { try $1($0) }
+    }
+}
+
+/// An indexable list of modules named "0", "1", ... (nn.ModuleList); entries may be nil to keep indices
+/// (and so checkpoint keys) stable when some are left out.
+public final class ModuleList: Module {
+    public override init() { super.init() }
+
+    public func append(_ module: Module, at index: Int? = nil) {
+        registerModule(String(index ?? children.count), module)
     }
 }

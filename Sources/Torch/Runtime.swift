@@ -57,12 +57,12 @@ public func withGrad<R>(_ body: () throws -> R) rethrows -> R {
 
 /// A seedable random-number generator (CPU). Random tensors drawn with it on CUDA are drawn on the
 /// CPU and moved, so a seed gives the same numbers on every device.
-public final class Generator {
+public final class RandomGenerator {
     let handle: OpaquePointer
 
     public init(seed: UInt64) throws {
         _ = Torch.bootstrap
-        guard let h = ct_generator_new(seed) else { throw TorchError.last("Generator") }
+        guard let h = ct_generator_new(seed) else { throw TorchError.last("RandomGenerator") }
         handle = h
     }
 
@@ -70,19 +70,19 @@ public final class Generator {
 
     /// The full generator state (a u8 tensor), for exact resumption.
     public func state() throws -> Tensor {
-        try Tensor.wrap("Generator.state", ct_generator_get_state(handle))
+        try Tensor.wrap("RandomGenerator.state", ct_generator_get_state(handle))
     }
 
     public func setState(_ state: Tensor) throws {
-        try check(ct_generator_set_state(handle, state.handle), "Generator.setState")
+        try check(ct_generator_set_state(handle, state.handle), "RandomGenerator.setState")
     }
 
     /// The default CPU generator's state (used by dropout and unseeded random ops).
     public static func defaultState() throws -> Tensor {
-        try Tensor.wrap("Generator.defaultState", ct_generator_get_state(nil))
+        try Tensor.wrap("RandomGenerator.defaultState", ct_generator_get_state(nil))
     }
 
     public static func setDefaultState(_ state: Tensor) throws {
-        try check(ct_generator_set_state(nil, state.handle), "Generator.setDefaultState")
+        try check(ct_generator_set_state(nil, state.handle), "RandomGenerator.setDefaultState")
     }
 }

@@ -77,7 +77,8 @@ public final class Tensor {
         guard values.count == count else {
             throw TorchError("Tensor(values:shape:)", "\(values.count) values do not fill shape \(shape) (\(count) elements)")
         }
-        try self.init(bytes: values.withUnsafeBytes { UnsafeRawBufferPointer($0) }, shape: shape, dtype: T.dtype, device: device)
+        let h = try values.withUnsafeBytes { try Tensor.makeHandle(bytes: $0, shape: shape, dtype: T.dtype, device: device) }
+        self.init(handle: h)
     }
 
     /// A 1-D tensor.
@@ -92,6 +93,16 @@ public final class Tensor {
 
     /// Copies a raw little-endian buffer holding `shape` elements of `dtype`.
     public convenience init(bytes: UnsafeRawBufferPointer, shape: [Int], dtype: DType, device: Device = .cpu) throws {
+        self.init(handle: try Tensor.makeHandle(bytes: bytes, shape: shape, dtype: dtype, device: device))
+    }
+
+    /// Copies `bytes` (a whole array) holding `shape` elements of `dtype`.
+    public convenience init(bytes: [UInt8], shape: [Int], dtype: DType, device: Device = .cpu) throws {
+        let h = try bytes.withUnsafeBytes { try Tensor.makeHandle(bytes: $0, shape: shape, dtype: dtype, device: device) }
+        self.init(handle: h)
+    }
+
+    static func makeHandle(bytes: UnsafeRawBufferPointer, shape: [Int], dtype: DType, device: Device) throws -> OpaquePointer {
         _ = Torch.bootstrap
         let count = shape.reduce(1, *)
         guard shape.allSatisfy({ $0 >= 0 }), bytes.count == count * dtype.byteSize else {
@@ -103,7 +114,7 @@ public final class Tensor {
             ct_from_data(bytes.baseAddress, d.baseAddress, Int32(d.count), dtype.rawValue, dt, di)
         }
         guard let h else { throw TorchError.last("Tensor(bytes:)") }
-        self.init(handle: h)
+        return h
     }
 
     typealias ShapeFactory = (UnsafePointer<Int64>?, Int32, Int32, Int32, Int32) -> OpaquePointer?
@@ -139,7 +150,7 @@ public final class Tensor {
     }
 
     /// Uniform [0, 1).
-    public static func rand(_ shape: [Int], generator: Generator? = nil, dtype: DType = .f32,
+    public static func rand(_ shape: [Int], generator: RandomGenerator? = nil, dtype: DType = .f32,
                             device: Device = .cpu) throws -> Tensor {
         try withExtendedLifetime(generator) {
             try make("rand", shape, dtype, device) { ct_rand($0, $1, generator?.handle, $2, $3, $4) }
@@ -147,7 +158,7 @@ public final class Tensor {
     }
 
     /// Standard normal.
-    public static func randn(_ shape: [Int], generator: Generator? = nil, dtype: DType = .f32,
+    public static func randn(_ shape: [Int], generator: RandomGenerator? = nil, dtype: DType = .f32,
                              device: Device = .cpu) throws -> Tensor {
         try withExtendedLifetime(generator) {
             try make("randn", shape, dtype, device) { ct_randn($0, $1, generator?.handle, $2, $3, $4) }
@@ -155,7 +166,7 @@ public final class Tensor {
     }
 
     /// Integers uniform in [low, high), dtype i64.
-    public static func randint(_ low: Int, _ high: Int, _ shape: [Int], generator: Generator? = nil,
+    public static func randint(_ low: Int, _ high: Int, _ shape: [Int], generator: RandomGenerator? = nil,
                                device: Device = .cpu) throws -> Tensor {
         _ = Torch.bootstrap
         let dims = shape.map(Int64.init)
@@ -167,27 +178,27 @@ public final class Tensor {
         }
     }
 
-    public static func randperm(_ n: Int, generator: Generator? = nil) throws -> Tensor {
+    public static func randperm(_ n: Int, generator: RandomGenerator? = nil) throws -> Tensor {
         _ = Torch.bootstrap
         return try withExtendedLifetime(generator) { try wrap("randperm", ct_randperm(Int64(n), generator?.handle)) }
     }
 
     /// Fills with N(mean, std) in place (no autograd); returns self.
     @discardableResult
-    public func normal_(mean: Double = 0, std: Double = 1, generator: Generator? = nil) throws -> Tensor {
+    public func normal_(mean: Double = 0, std: Double = 1, generator: RandomGenerator? = nil) throws -> Tensor {
         try withExtendedLifetime(generator) { _ = try Tensor.wrap("normal_", ct_normal_(handle, mean, std, generator?.handle)) }
         return self
     }
 
     @discardableResult
-    public func uniform_(from: Double = 0, to: Double = 1, generator: Generator? = nil) throws -> Tensor {
+    public func uniform_(from: Double = 0, to: Double = 1, generator: RandomGenerator? = nil) throws -> Tensor {
         try withExtendedLifetime(generator) { _ = try Tensor.wrap("uniform_", ct_uniform_(handle, from, to, generator?.handle)) }
         return self
     }
 
     /// torch.nn.init.orthogonal_ (BigGAN's default initialisation).
     @discardableResult
-    public func orthogonal_(gain: Double = 1, generator: Generator? = nil) throws -> Tensor {
+    public func orthogonal_(gain: Double = 1, generator: RandomGenerator? = nil) throws -> Tensor {
         try withExtendedLifetime(generator) { _ = try Tensor.wrap("orthogonal_", ct_orthogonal_(handle, gain, generator?.handle)) }
         return self
     }

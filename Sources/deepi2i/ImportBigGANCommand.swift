@@ -1,0 +1,2 @@
+struct ImportBigGANCommand: ParsableCommand { static let configuration = CommandConfiguration(commandName: "import-biggan") }
+import ArgumentParser

@@ -1,1 +1,0 @@
-import DeepI2I; import Torch; print("deepi2i", DeepI2IVersion.string, "libtorch", Torch.version)
