@@ -39,11 +39,14 @@ public struct NumpyArray {
         if case .tuple(let stateItems) = dtypeState, stateItems.count > 1, let text = Self.text(stateItems[1]) { order = text }
         dtype = (order == "|" ? "" : order) + kind
         if case .bool(let fortran) = items[3] { isFortranOrder = fortran } else { isFortranOrder = false }
-        switch items[4] {
-        case .bytes(let bytes): data = bytes
-        // Protocol-2 pickles written by Python 2 store the buffer as a str; latin-1 maps it back to bytes.
-        case .string(let string): data = string.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
-        default: throw fail("array data is not bytes")
+        if let bytes = items[4].bytesValue {
+            // Also covers Python 3 protocol-2 pickles, which store the buffer as _codecs.encode(str, "latin1").
+            data = bytes
+        } else if case .string(let string) = items[4] {
+            // Protocol-2 pickles written by Python 2 store the buffer as a str; latin-1 maps it back to bytes.
+            data = string.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
+        } else {
+            throw fail("array data is not bytes")
         }
         let itemSize = Int(kind.dropFirst()) ?? 0
         guard itemSize > 0, data.count == count * itemSize else {

@@ -1,0 +1,113 @@
+import Foundation
+import Torch
+
+/// A model on disk: `config.json` (the typed configuration with class names and provenance) plus one
+/// safetensors file per network: `G.safetensors`, `E.safetensors`, `A.safetensors` and, for models that
+/// can be trained further, `D.safetensors`. Every command that takes a model reads this format.
+public enum ModelDirectory {
+    public static let format = "deepi2i-model"
+    public static let version = 1
+
+    /// The JSON document in `config.json`.
+    public struct Document: Codable {
+        public var format: String
+        public var version: Int
+        public var model: ModelConfig
+        /// Free-form notes on where the weights came from (import source, training run, iteration).
+        public var provenance: [String: String]
+    }
+
+    /// Which networks a command needs.
+    public enum Networks: Sendable {
+        /// E, A and G: enough to translate.
+        case translation
+        /// All four (training).
+        case all
+    }
+
+    public static func configURL(_ dir: URL) -> URL { dir.appendingPathComponent("config.json") }
+
+    public static func readDocument(_ dir: URL) throws -> Document {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw ModelError.checkpoint("model directory \(dir.path) does not exist")
+        }
+        let url = configURL(dir)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw ModelError.checkpoint("model directory \(dir.path) has no config.json")
+        }
+        let doc: Document
+        do { doc = try JSONDecoder().decode(Document.self, from: data) } catch {
+            throw ModelError.checkpoint("\(url.path) is not a valid deepi2i model config: \(describe(error))")
+        }
+        guard doc.format == format else {
+            throw ModelError.checkpoint("\(url.path) has format '\(doc.format)', expected '\(format)'")
+        }
+        guard doc.version <= version else {
+            throw ModelError.checkpoint("\(url.path) is version \(doc.version); this deepi2i reads up to \(version)")
+        }
+        try doc.model.validate()
+        return doc
+    }
+
+    /// Loads a model; networks not asked for keep their fresh initialisation.
+    public static func load(_ dir: URL, networks: Networks = .translation, device: Device = .cpu) throws -> (model: DeepI2IModel, document: Document) {
+        let doc = try readDocument(dir)
+        let model = try DeepI2IModel(config: doc.model)
+        try model.to(device)
+        var wanted: [(String, Module)] = [("G", model.generator), ("E", model.encoder), ("A", model.adaptor)]
+        if case .all = networks { wanted.append(("D", model.discriminator)) }
+        for (name, network) in wanted {
+            let url = dir.appendingPathComponent("\(name).safetensors")
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw ModelError.checkpoint("model directory \(dir.path) has no \(name).safetensors")
+            }
+            do { try network.load(from: url) } catch {
+                throw ModelError.checkpoint("\(url.path) does not fit the model's configuration: \(describe(error))")
+            }
+        }
+        return (model, doc)
+    }
+
+    /// Writes the model atomically: into a temporary sibling folder, then renamed over `dir`.
+    public static func save(_ model: DeepI2IModel, to dir: URL, provenance: [String: String] = [:],
+                            includeDiscriminator: Bool = true) throws {
+        let fm = FileManager.default
+        let parent = dir.deletingLastPathComponent()
+        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        let tmp = parent.appendingPathComponent(".\(dir.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
+        try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
+        do {
+            let doc = Document(format: format, version: version, model: model.config, provenance: provenance)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(doc).write(to: configURL(tmp))
+            for (name, network) in model.networks where includeDiscriminator || name != "D" {
+                try network.save(to: tmp.appendingPathComponent("\(name).safetensors"))
+            }
+            try replaceDirectory(dir, with: tmp)
+        } catch {
+            try? fm.removeItem(at: tmp)
+            throw error
+        }
+    }
+
+    /// Moves `source` to `destination`, replacing an existing folder only once the new one is complete.
+    static func replaceDirectory(_ destination: URL, with source: URL) throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: destination.path) {
+            let old = destination.deletingLastPathComponent()
+                .appendingPathComponent(".\(destination.lastPathComponent).old-\(UUID().uuidString.prefix(8))")
+            try fm.moveItem(at: destination, to: old)
+            try fm.moveItem(at: source, to: destination)
+            try? fm.removeItem(at: old)
+        } else {
+            try fm.moveItem(at: source, to: destination)
+        }
+    }
+}
+
+/// A readable description of an error (typed errors print their description).
+public func describe(_ error: Error) -> String {
+    String(describing: error)
+}
