@@ -64,7 +64,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+        .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
+        // Benchmark against PyTorch (bench/torch_ops/run.sh); not part of the product.
+        .executableTarget(name: "torch-bench", dependencies: ["Torch"], path: "bench/torch_ops/swift"),
         .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch"]),
     ],
     cxxLanguageStandard: torchIsV2 ? .cxx20 : .cxx17
