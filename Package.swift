@@ -81,10 +81,12 @@ let package = Package(
         ),
         .testTarget(name: "PickleTests", dependencies: ["Pickle"], exclude: ["Fixtures"]),
         .testTarget(name: "CheckpointFormatsTests", dependencies: ["CheckpointFormats", "Pickle"], exclude: ["Fixtures"]),
-        .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+        .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "Pickle"]),
         .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO", "Datasets"]),
+        // Benchmark against PyTorch (bench/torch_ops/run.sh); not part of the product.
+        .executableTarget(name: "torch-bench", dependencies: ["Torch"], path: "bench/torch_ops/swift"),
     ],
     cxxLanguageStandard: torchIsV2 ? .cxx20 : .cxx17
 )

@@ -344,8 +344,14 @@ int ct_binary_(int op, ct_tensor a, ct_tensor b) {
     default: throw std::invalid_argument("unsupported in-place op " + std::to_string(op));
   })
 }
-int ct_binary_scalar_(int op, ct_tensor a, double s) {
-  CT_STATUS(auto &x = T(a); switch (op) {
+int ct_binary_scalar_(int op, ct_tensor a, double value) {
+  // In place, the result keeps x's dtype: an integral tensor takes a whole number as an integer
+  // scalar (counter += 1), as Python's `t += 1` does; a double scalar would not cast back to Long.
+  CT_STATUS(auto &x = T(a);
+            const bool integral = at::isIntegralType(x.scalar_type(), /*includeBool=*/false) &&
+                                  std::nearbyint(value) == value && std::fabs(value) < 9.007199254740992e15;
+            const at::Scalar s = integral ? at::Scalar(static_cast<int64_t>(value)) : at::Scalar(value);
+            switch (op) {
     case 0: x.add_(s); break;
     case 1: x.sub_(s); break;
     case 2: x.mul_(s); break;
@@ -413,14 +419,22 @@ ct_tensor ct_linalg_eigh(ct_tensor t, ct_tensor *eigenvectors) {
 }
 ct_tensor ct_linalg_svdvals(ct_tensor t) { CT_TENSOR(at::linalg_svdvals(T(t))) }
 
+// Every dimension of t, for reductions over all of them that keep the dimensions (an empty dim
+// list means "all" in some libtorch versions and "none" in others, so it is never passed).
+static std::vector<int64_t> all_dims(const at::Tensor &t) {
+  std::vector<int64_t> v(static_cast<size_t>(t.dim()));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<int64_t>(i);
+  return v;
+}
 ct_tensor ct_sum(ct_tensor t, const int64_t *d, int n, bool keepdim) {
-  CT_TENSOR(n == 0 ? (keepdim ? T(t).sum(at::IntArrayRef(), true) : T(t).sum()) : T(t).sum(dims(d, n), keepdim))
+  CT_TENSOR(n == 0 ? (keepdim ? T(t).sum(all_dims(T(t)), true) : T(t).sum()) : T(t).sum(dims(d, n), keepdim))
 }
 ct_tensor ct_mean(ct_tensor t, const int64_t *d, int n, bool keepdim) {
-  CT_TENSOR(n == 0 ? T(t).mean() : T(t).mean(dims(d, n), keepdim))
+  CT_TENSOR(n == 0 ? (keepdim ? T(t).mean(all_dims(T(t)), true) : T(t).mean()) : T(t).mean(dims(d, n), keepdim))
 }
 ct_tensor ct_var(ct_tensor t, const int64_t *d, int n, bool unbiased, bool keepdim) {
-  CT_TENSOR(n == 0 ? T(t).var(unbiased) : T(t).var(dims(d, n), unbiased, keepdim))
+  CT_TENSOR(n == 0 ? (keepdim ? T(t).var(all_dims(T(t)), unbiased, true) : T(t).var(unbiased))
+                   : T(t).var(dims(d, n), unbiased, keepdim))
 }
 ct_tensor ct_norm(ct_tensor t, double p, const int64_t *d, int n, bool keepdim) {
   CT_TENSOR(n == 0 ? at::norm(T(t), p) : at::norm(T(t), p, dims(d, n), keepdim))
