@@ -63,7 +63,7 @@ public enum BuiltinDatasets {
         }
         let command = dataset.installCommand
         log("installing \(dataset.rawValue): \(command.joined(separator: " "))")
-        let (status, output) = try run(command)
+        let (status, output) = try PythonPackages.run(command)
         guard status == 0 else { throw DatasetError.installFailed(command: command.joined(separator: " "), output: String(output.suffix(2000))) }
         return try find(dataset)
     }
@@ -75,44 +75,12 @@ public enum BuiltinDatasets {
             candidates = [URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist")]
         case .animalMNIST, .mnist:
             let package = dataset == .animalMNIST ? "animal_mnist" : "mnist"
-            candidates = pythonPackageFolders(package)
+            candidates = PythonPackages.folders(package)
         }
         for root in candidates where dataset.files.allSatisfy({ FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path) }) {
             return root
         }
         throw DatasetError.sourceMissing("\(dataset.rawValue) data files \(dataset.files) under \(candidates.map(\.path))")
-    }
-
-    /// The package's folder according to python3, plus the usual site-packages locations.
-    static func pythonPackageFolders(_ package: String) -> [URL] {
-        var folders: [URL] = []
-        let script = "import importlib.util, os; s = importlib.util.find_spec('\(package)'); print(os.path.dirname(s.origin) if s and s.origin else '')"
-        if let (status, output) = try? run(["python3", "-c", script]), status == 0 {
-            let path = output.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !path.isEmpty { folders.append(URL(fileURLWithPath: path)) }
-        }
-        for base in ["/usr/lib/python3/dist-packages", "/usr/local/lib/python3/dist-packages"] {
-            folders.append(URL(fileURLWithPath: base).appendingPathComponent(package))
-        }
-        return folders
-    }
-
-    /// Runs a command found on PATH, returning its exit status and combined output.
-    static func run(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do {
-            try process.run()
-        } catch {
-            throw DatasetError.installFailed(command: arguments.joined(separator: " "), output: error.localizedDescription)
-        }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     /// Reads the dataset's images and labels (all splits of the original, concatenated in order).

@@ -1,2 +1,52 @@
-struct ImportBigGANCommand: ParsableCommand { static let configuration = CommandConfiguration(commandName: "import-biggan") }
 import ArgumentParser
+import Datasets
+import DeepI2I
+import Foundation
+
+struct ImportBigGANCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-biggan",
+        abstract: "Build a DeepI2I model by transfer from a BigGAN: G from the generator, D and E from the discriminator, A fresh.",
+        discussion: """
+        Reads BigGAN-PyTorch checkpoints (.pth in the legacy or zip format, or safetensors) without Python.
+        The configuration (width, classes, z size, attention) is inferred from the checkpoints.
+        """
+    )
+
+    @Option(help: "Generator weights (use G_ema.pth when there is one).") var generator: String
+    @Option(help: "Discriminator weights (D.pth).") var discriminator: String
+    @Option(help: "Output model directory.") var out: String
+    @Option(help: "Image resolution the checkpoints were trained at.") var resolution = 128
+    @Option(help: "Dataset whose class names the model translates into (a packed dataset folder).") var data: String?
+    @Option(help: "Class names, comma-separated (instead of --data).") var classNames: String?
+    @Option(help: "Embedding rows for the classes: identity (official), semantic (ImageNet names), a JSON file, or name=row pairs.")
+    var classMap = "identity"
+    @Option(help: "Seed of the fresh adaptor.") var seed: UInt64 = 0
+    @Flag(help: "Replace an existing output directory.") var overwrite = false
+
+    func run() throws {
+        let outURL = URL(fileURLWithPath: out)
+        if FileManager.default.fileExists(atPath: outURL.path), !overwrite {
+            throw CommandFailure("\(out) already exists (use --overwrite to replace it)")
+        }
+        let gURL = URL(fileURLWithPath: generator), dURL = URL(fileURLWithPath: discriminator)
+        var config = try CheckpointInspector.inferConfig(generator: CheckpointInspector.shapes(gURL),
+                                                         discriminator: CheckpointInspector.shapes(dURL),
+                                                         resolution: resolution)
+        let names: [String]
+        if let data {
+            names = try PackedDataset(at: URL(fileURLWithPath: data)).manifest.classNames
+        } else if let classNames {
+            names = classNames.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        } else {
+            names = (0..<config.classCount).map { "class\($0)" }
+        }
+        config.classNames = names
+        config.classRows = try ClassMap.parse(classMap).rows(for: names, rowCount: config.classCount) { print($0) }
+        let model = try Transfer.makeModel(config: config, generatorWeights: gURL, discriminatorWeights: dURL, seed: seed)
+        try ModelDirectory.save(model, to: outURL, provenance: [
+            "source": "import-biggan", "generator": gURL.path, "discriminator": dURL.path, "classMap": classMap,
+        ])
+        print("wrote \(out): resolution \(config.resolution), G_ch \(config.generatorChannels), D_ch \(config.discriminatorChannels), \(config.classCount) embedding rows, \(names.count) classes, fusion levels \(config.fusionLevels)")
+    }
+}

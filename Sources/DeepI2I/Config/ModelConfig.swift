@@ -46,8 +46,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         discriminatorChannels = channels
         self.classCount = classCount
         let arch = try Architecture(resolution: resolution)
-        generatorAttention = resolution >= 64 ? [64] : []
-        discriminatorAttention = resolution >= 64 ? [64] : []
+        // BigGAN's attention at width 64, where the network has that width.
+        generatorAttention = arch.generator.contains { $0.width == 64 } ? [64] : []
+        discriminatorAttention = arch.discriminator.contains { $0.width == 64 } ? [64] : []
         fusionLevels = arch.defaultFusionLevels
         fusionWeights = Dictionary(uniqueKeysWithValues: fusionLevels.map { (String($0), 0.1) })
         dimZ = arch.generator.count * 20 + 20
@@ -68,8 +69,21 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         let arch = try Architecture(resolution: resolution)
         func fail(_ m: String) -> ModelError { ModelError.invalidConfig(m) }
         guard generatorChannels > 0, discriminatorChannels > 0 else { throw fail("channel widths must be positive") }
-        guard generatorChannels % 8 == 0 || generatorAttention.isEmpty, discriminatorChannels % 8 == 0 || discriminatorAttention.isEmpty else {
-            throw fail("self-attention needs channel widths divisible by 8")
+        for width in generatorAttention {
+            guard let m = arch.generator.first(where: { $0.width == width })?.outMultiplier else {
+                throw fail("generator attention at width \(width), but no generator block outputs that width")
+            }
+            guard (m * generatorChannels) % 8 == 0 else {
+                throw fail("generator attention at width \(width) needs its \(m * generatorChannels) channels to be divisible by 8")
+            }
+        }
+        for width in discriminatorAttention {
+            guard let m = arch.discriminator.first(where: { $0.width == width })?.outMultiplier else {
+                throw fail("discriminator attention at width \(width), but no discriminator block outputs that width")
+            }
+            guard (m * discriminatorChannels) % 8 == 0 else {
+                throw fail("discriminator attention at width \(width) needs its \(m * discriminatorChannels) channels to be divisible by 8")
+            }
         }
         guard classCount > 0 else { throw fail("classCount must be positive") }
         let slots = arch.generator.count + 1
