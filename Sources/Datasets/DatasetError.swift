@@ -16,7 +16,7 @@ public enum DatasetError: Error, CustomStringConvertible {
         switch self {
         case .sourceMissing(let path): return "\(path): source folder does not exist"
         case let .unreadable(path, reason): return "\(path): cannot read (\(reason))"
-        case .destinationExists(let path): return "\(path): destination exists (pass overwrite: true to replace it)"
+        case .destinationExists(let path): return "\(path): destination exists (choose another output or allow overwriting, --overwrite on the command line)"
         case .noClasses(let path): return "\(path): no class folders found"
         case .noImages(let path): return "\(path): no usable images found"
         case let .malformed(path, reason): return "\(path): malformed data (\(reason))"
