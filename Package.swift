@@ -17,7 +17,8 @@ let torchIsV2 = libtorch.map { root in
     return !version.contains("TORCH_VERSION_MAJOR 1")
 } ?? false
 let cxxABI = env["LIBTORCH_CXX11_ABI"] ?? "1"
-let hasCUDA = fm.fileExists(atPath: "\(torchLib)/libtorch_cuda.so")
+// `LIBTORCH_CUDA=0` builds CPU-only against a CUDA libtorch (e.g. a PyPI wheel without the CUDA libraries).
+let hasCUDA = fm.fileExists(atPath: "\(torchLib)/libtorch_cuda.so") && env["LIBTORCH_CUDA"] != "0"
 
 var torchLinker: [String] = ["-L\(torchLib)", "-Xlinker", "-rpath", "-Xlinker", torchLib]
 // CUDA kernels register themselves when libtorch_cuda loads; keep it linked although no symbol is used.

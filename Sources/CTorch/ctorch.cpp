@@ -5,9 +5,10 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
-#include <ATen/detail/CUDAHooksInterface.h>
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/autograd.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
 #include <torch/version.h>
 
 #include <cmath>
@@ -98,36 +99,19 @@ void ct_clear_error(void) { has_error = false; }
 const char *ct_version(void) { return TORCH_VERSION; }
 int ct_set_num_threads(int n) { CT_STATUS(at::set_num_threads(n);) }
 int ct_get_num_threads(void) { CT_TRY(-1, return at::get_num_threads();) }
-int ct_manual_seed(uint64_t seed) {
-  CT_STATUS({
-    auto gen = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    gen.set_current_seed(seed);
-  } {
-    const auto &hooks = at::detail::getCUDAHooks();
-    if (hooks.hasCUDA()) {
-      for (int i = 0; i < hooks.getNumGPUs(); ++i) {
-        auto gen = hooks.getDefaultCUDAGenerator(static_cast<c10::DeviceIndex>(i));
-        std::lock_guard<std::mutex> lock(gen.mutex());
-        gen.set_current_seed(seed);
-      }
-    }
-  })
-}
-int ct_cuda_device_count(void) {
-  CT_TRY(-1, const auto &hooks = at::detail::getCUDAHooks(); return hooks.hasCUDA() ? hooks.getNumGPUs() : 0;)
-}
+// The C++ frontend's functions, stable across libtorch 1.13 and 2.x: seed every device, count GPUs.
+int ct_manual_seed(uint64_t seed) { CT_STATUS(torch::manual_seed(seed);) }
+int ct_cuda_device_count(void) { CT_TRY(-1, return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;) }
 int ct_set_grad_enabled(bool enabled) {
   CT_TRY(-1, bool previous = c10::GradMode::is_enabled(); c10::GradMode::set_enabled(enabled); return previous ? 1 : 0;)
 }
 int ct_is_grad_enabled(void) { return c10::GradMode::is_enabled() ? 1 : 0; }
 int ct_cuda_synchronize(int device) {
-  CT_STATUS(if (at::detail::getCUDAHooks().hasCUDA()) {
+  CT_STATUS(if (torch::cuda::is_available()) {
     // A tiny device-to-host copy synchronises the stream without CUDA headers.
     at::zeros({1}, at::TensorOptions().device(at::kCUDA, static_cast<c10::DeviceIndex>(device))).cpu();
   })
 }
-int64_t ct_cuda_max_memory_allocated(int device) { (void)device; return -1; }
 
 ct_generator ct_generator_new(uint64_t seed) {
   CT_TRY(nullptr, return reinterpret_cast<ct_generator>(new at::Generator(at::detail::createCPUGenerator(seed)));)

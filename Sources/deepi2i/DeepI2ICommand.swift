@@ -7,7 +7,7 @@ struct DeepI2ICommand: ParsableCommand {
         commandName: "deepi2i",
         abstract: "DeepI2I: deep hierarchical image-to-image translation by transferring from GANs.",
         version: "0.1.0",
-        subcommands: [PrepareCommand.self, ImportBigGANCommand.self, ReferenceCheckCommand.self, InfoCommand.self, BenchLoaderCommand.self]
+        subcommands: [PrepareCommand.self, ImportBigGANCommand.self, ReferenceCheckCommand.self, InfoCommand.self, BenchLoaderCommand.self, BenchPipelineCommand.self]
     )
 }
 

@@ -28,8 +28,6 @@ int ct_cuda_device_count(void);
 int ct_set_grad_enabled(bool enabled); // returns the previous state (0/1), -1 on error
 int ct_is_grad_enabled(void);
 int ct_cuda_synchronize(int device);
-// Peak resident CPU memory is read by Swift; CUDA peak memory needs the CUDA build.
-int64_t ct_cuda_max_memory_allocated(int device);
 
 // Generators (CPU). State is a uint8 tensor, so it can be saved with the weights.
 ct_generator ct_generator_new(uint64_t seed);

@@ -1,0 +1,69 @@
+"""PyTorch side of the pipeline benchmark: the full DeepI2I networks (128px, ch 96 by default) on the same
+libtorch as the Swift build. Prints one JSON line: median seconds per iteration and peak RSS."""
+import argparse
+import json
+import os
+import statistics
+import time
+
+import torch
+
+from deepi2i_torch import Adaptor, Discriminator, Generator
+
+
+def peak_rss_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return -1
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--mode", choices=["forward", "train"], default="forward")
+    p.add_argument("--channels", type=int, default=96)
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--iterations", type=int, default=3)
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    ch, n = a.channels, a.batch
+    G, D, E, A = Generator(ch), Discriminator(ch), Discriminator(ch, head=False), Adaptor(ch)
+    x = torch.rand(n, 3, 128, 128) * 2 - 1
+    z = torch.randn(n, 120)
+    y = torch.randint(0, 1000, (n,))
+    rec = {4: 0.1, 8: 0.1, 16: 0.1, 32: 0.01}
+
+    def forward():
+        with torch.no_grad():
+            return G(z, G.shared(y), A(E.features(x)[1]))
+
+    def train():
+        with torch.no_grad():
+            feats = {k: v.detach() for k, v in E.features(x)[1].items()}
+        fake = G(z, G.shared(y), A(feats))
+        logits, f = D(torch.cat([fake, x]), torch.cat([y, y]))
+        loss = -logits[:n].mean()
+        for w, k in rec.items():
+            loss = loss + k * torch.nn.functional.mse_loss(f[w][:n], f[w][n:])
+        loss.backward()
+        for m in (G, A, D):
+            m.zero_grad(set_to_none=True)
+
+    for m in (G, D, E, A):
+        m.train(a.mode == "train")
+    step = forward if a.mode == "forward" else train
+    step()  # warm-up
+    times = []
+    for _ in range(a.iterations):
+        t = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t)
+    print(json.dumps({"impl": "pytorch", "mode": a.mode, "median_s": statistics.median(times),
+                      "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads()}))
+
+
+if __name__ == "__main__":
+    main()
