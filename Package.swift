@@ -20,9 +20,13 @@ let cxxABI = env["LIBTORCH_CXX11_ABI"] ?? "1"
 // `LIBTORCH_CUDA=0` builds CPU-only against a CUDA libtorch (e.g. a PyPI wheel without the CUDA libraries).
 let hasCUDA = fm.fileExists(atPath: "\(torchLib)/libtorch_cuda.so") && env["LIBTORCH_CUDA"] != "0"
 
-var torchLinker: [String] = ["-L\(torchLib)", "-Xlinker", "-rpath", "-Xlinker", torchLib]
+// libtorch_cpu and c10 by full path (libtorch.so adds nothing but, in CUDA builds, a dependency on
+// libtorch_cuda). Full paths because another -L (the system's) may come first on the link line, and Debian's
+// libtorch there would shadow the one LIBTORCH names.
+var torchLinker: [String] = ["-Xlinker", "-rpath", "-Xlinker", torchLib]
+    + ["torch_cpu", "c10"].flatMap { ["-Xlinker", "\(torchLib)/lib\($0).so"] }
 // CUDA kernels register themselves when libtorch_cuda loads; keep it linked although no symbol is used.
-if hasCUDA { torchLinker += ["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-Xlinker", "--as-needed"] }
+if hasCUDA { torchLinker += ["-Xlinker", "--no-as-needed", "-Xlinker", "\(torchLib)/libtorch_cuda.so", "-Xlinker", "--as-needed"] }
 
 let package = Package(
     name: "deepi2i",
@@ -49,7 +53,6 @@ let package = Package(
             ] + (hasCUDA ? [.define("CT_WITH_CUDA")] : []),
             linkerSettings: [
                 .unsafeFlags(torchLinker),
-                .linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
                 .linkedLibrary("stdc++"),
             ]
         ),
