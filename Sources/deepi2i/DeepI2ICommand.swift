@@ -2,12 +2,16 @@ import ArgumentParser
 import Foundation
 
 @main
-struct DeepI2ICommand: ParsableCommand {
+struct DeepI2ICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deepi2i",
         abstract: "DeepI2I: deep hierarchical image-to-image translation by transferring from GANs.",
         version: "0.1.0",
-        subcommands: [ReferenceCheckCommand.self, ImportBigGANCommand.self, InfoCommand.self]
+        subcommands: [
+            ReferenceCheckCommand.self, ImportBigGANCommand.self, InfoCommand.self,
+            InitModelCommand.self, TranslateCommand.self, MorphCommand.self, ServeCommand.self,
+            BenchTranslateCommand.self,
+        ]
     )
 }
 
