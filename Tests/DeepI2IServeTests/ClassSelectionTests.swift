@@ -41,6 +41,7 @@ final class ClassSelectionTests: XCTestCase {
         XCTAssertEqual(EditDistance.distance("kitten", "sitting"), 3)
         XCTAssertEqual(EditDistance.distance("", "abc"), 3)
         XCTAssertEqual(EditDistance.distance("Bear", "bear"), 0)
-        XCTAssertEqual(EditDistance.nearest(to: "brd", in: ["bird", "bear", "cat"]), ["bird", "bear"])
+        XCTAssertEqual(EditDistance.nearest(to: "brd", in: ["bird", "bear", "cat"]), ["bird"])
+        XCTAssertEqual(EditDistance.nearest(to: "bera", in: ["zebra", "bird", "bear", "cat"]), ["bear", "bird", "zebra"]) // ties sorted by name
     }
 }

@@ -16,7 +16,7 @@ final class ServerHarness: @unchecked Sendable {
         let translator = try TestModel.translator()
         let queue = InferenceQueue(translator: translator, maxPending: options.maxPending)
         var logger = Logger(label: "test")
-        logger.logLevel = .error
+        logger.logLevel = .critical // cancelling the server at the end of a test logs at error level
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let app = DeepI2IServer.application(queue: queue, config: translator.config, options: options,
                                             host: "127.0.0.1", port: 0, logger: logger) { port in
