@@ -40,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
+        // Web demo and JSON API (`deepi2i serve`).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // C shim over libtorch: extern "C", opaque handles, every C++ exception caught.
@@ -69,16 +71,27 @@ let package = Package(
             name: "CCodecs",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
         ),
-        .target(name: "ImageIO", dependencies: ["CCodecs"]),
+        // Debian's giflib (libgif-dev), for animated GIF output (morph).
+        .systemLibrary(name: "CGif", path: "Sources/CGif"),
+        .target(name: "ImageIO", dependencies: ["CCodecs", "CGif"]),
         .target(name: "Datasets", dependencies: ["ImageIO", "CCodecs", "Pickle"]),
         .target(
             name: "DeepI2I",
             dependencies: ["Torch", "ImageIO", "Datasets", .product(name: "Logging", package: "swift-log")]
         ),
+        // Inference front ends shared by the CLI and the server: translate/morph and the HTTP app.
+        .target(
+            name: "DeepI2IServe",
+            dependencies: [
+                "DeepI2I", "Torch", "ImageIO",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "deepi2i",
             dependencies: [
-                "DeepI2I", "Torch", "ImageIO", "Datasets",
+                "DeepI2I", "DeepI2IServe", "Torch", "ImageIO", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -89,6 +102,10 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "Pickle"]),
         .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO", "Datasets"]),
+        // In-process HTTP API tests and the headless-Chromium page test.
+        .testTarget(name: "DeepI2IServeTests", dependencies: ["DeepI2IServe", "DeepI2I", "Torch", "ImageIO"]),
+        // Runs the built `deepi2i` binary (run `swift build` first) for exit codes and messages.
+        .testTarget(name: "CLITests", dependencies: ["ImageIO"]),
         // Benchmark against PyTorch (bench/torch_ops/run.sh); not part of the product.
         .executableTarget(name: "torch-bench", dependencies: ["Torch"], path: "bench/torch_ops/swift"),
     ],

@@ -2,12 +2,16 @@ import ArgumentParser
 import Foundation
 
 @main
-struct DeepI2ICommand: ParsableCommand {
+struct DeepI2ICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deepi2i",
         abstract: "DeepI2I: deep hierarchical image-to-image translation by transferring from GANs.",
         version: "0.1.0",
-        subcommands: [PrepareCommand.self, ImportBigGANCommand.self, ReferenceCheckCommand.self, InfoCommand.self, BenchLoaderCommand.self, BenchPipelineCommand.self]
+        subcommands: [
+            PrepareCommand.self, ImportBigGANCommand.self, TranslateCommand.self, MorphCommand.self, ServeCommand.self,
+            InitModelCommand.self, ReferenceCheckCommand.self, InfoCommand.self,
+            BenchTranslateCommand.self, BenchPipelineCommand.self, BenchLoaderCommand.self,
+        ]
     )
 }
 

@@ -1,0 +1,17 @@
+/// Limits that keep one request from exhausting the server.
+public struct ServeOptions: Sendable {
+    /// Largest accepted request body (an encoded image), bytes.
+    public var maxUploadBytes = 8 * 1024 * 1024
+    /// Largest decoded image, pixels (guards against decompression bombs).
+    public var maxPixels = 24_000_000
+    public var maxSamples = 8
+    public var maxClasses = 16
+    public var maxMorphSteps = 24
+    public var maxMorphClasses = 6
+    /// Requests waiting for the model beyond this are answered 503 at once.
+    public var maxPending = 16
+    /// Generator batch size.
+    public var batchSize = 32
+
+    public init() {}
+}

@@ -1,0 +1,71 @@
+import Foundation
+import ImageIO
+import XCTest
+
+/// Runs the built `deepi2i` binary (`swift build` first) and captures its exit status and output.
+enum CLI {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let binary = root.appendingPathComponent(".build/debug/deepi2i")
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("\(binary.path) is missing; run `swift build` before `swift test`")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes concurrently so neither fills up and blocks the child.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        let errData = errBox.data
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// A temporary folder holding a small random model (`model/`), made once per process: each
+    /// binary start loads libtorch, so tests share it and copy it where they change it.
+    static func workspace() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deepi2i-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: sharedModel.get(), to: dir.appendingPathComponent("model"))
+        return dir
+    }
+
+    private static let sharedModel = Swift.Result<URL, Error> { try makeModel() }
+
+    private static func makeModel() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deepi2i-cli-model-\(getpid())")
+        let r = try run(["init-model", "--resolution", "32", "--channels", "16", "--classes", "bear,bird,cat,dog",
+                         "--out", dir.path])
+        guard r.status == 0 else { throw CLIError("init-model failed: \(r.stderr)") }
+        return dir
+    }
+
+    /// Writes a 40x30 test PNG.
+    static func writeImage(_ url: URL, shade: UInt8 = 0) throws {
+        var image = RGBImage(width: 40, height: 30, red: 200, green: 120, blue: shade)
+        for i in stride(from: 0, to: image.pixels.count, by: 7) { image.pixels[i] = UInt8(i % 251) }
+        try Data(ImageEncoder.png(image)).write(to: url)
+    }
+
+    struct CLIError: Error, CustomStringConvertible {
+        var description: String
+        init(_ d: String) { description = d }
+    }
+}

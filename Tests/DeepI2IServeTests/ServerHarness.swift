@@ -1,0 +1,57 @@
+import DeepI2I
+import DeepI2IServe
+import Foundation
+import Hummingbird
+import Logging
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Runs the server in-process on an ephemeral loopback port for the duration of a test.
+final class ServerHarness: @unchecked Sendable {
+    let port: Int
+    private let task: Task<Void, Error>
+
+    static func start(options: ServeOptions = ServeOptions()) async throws -> ServerHarness {
+        let translator = try TestModel.translator()
+        let queue = InferenceQueue(translator: translator, maxPending: options.maxPending)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical // cancelling the server at the end of a test logs at error level
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        let app = DeepI2IServer.application(queue: queue, config: translator.config, options: options,
+                                            host: "127.0.0.1", port: 0, logger: logger) { port in
+            continuation.yield(port)
+            continuation.finish()
+        }
+        let task = Task { try await app.run() }
+        var iterator = stream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw URLError(.cannotConnectToHost) }
+        return ServerHarness(port: port, task: task)
+    }
+
+    private init(port: Int, task: Task<Void, Error>) {
+        self.port = port
+        self.task = task
+    }
+
+    func stop() { task.cancel() }
+
+    func url(_ path: String) -> URL {
+        URL(string: "http://127.0.0.1:\(port)\(path)")!
+    }
+
+    /// Sends a request; returns status, body and content type.
+    func request(_ path: String, method: String = "GET", body: [UInt8]? = nil) async throws -> (status: Int, body: Data, type: String) {
+        var request = URLRequest(url: url(path))
+        request.httpMethod = method
+        request.timeoutInterval = 120
+        if let body { request.httpBody = Data(body) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as? HTTPURLResponse
+        return (http?.statusCode ?? 0, data, http?.value(forHTTPHeaderField: "Content-Type") ?? "")
+    }
+
+    func json(_ data: Data) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+}
