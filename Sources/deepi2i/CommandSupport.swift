@@ -84,23 +84,3 @@ enum CommandSupport {
         return ns.localizedDescription
     }
 }
-
-/// A one-line progress bar on standard error, redrawn in place.
-final class ProgressBar {
-    private let total: Int
-    private let label: String
-    private let width = 30
-
-    init(total: Int, label: String) {
-        self.total = max(1, total)
-        self.label = label
-    }
-
-    func update(_ done: Int, note: String = "") {
-        let filled = width * min(done, total) / total
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(label) \(note)\u{1B}[K".utf8))
-    }
-
-    func finish() { FileHandle.standardError.write(Data("\n".utf8)) }
-}

@@ -76,7 +76,7 @@ struct TranslateCommand: ParsableCommand {
                 skipped.append(describe(error))
             }
             if pending.count >= group { try flush() }
-            progress?.update(index + 1, note: skipped.isEmpty ? "" : "(\(skipped.count) skipped)")
+            progress?.update(index + 1, status: skipped.isEmpty ? "" : "(\(skipped.count) skipped)")
         }
         try flush()
         progress?.finish()
