@@ -39,7 +39,7 @@ struct TranslateCommand: ParsableCommand {
         let files = try CommandSupport.inputFiles(input)
         let outDir = try CommandSupport.prepareOutputDirectory(out)
         let isFolder = files.count > 1 || files.first?.path != URL(fileURLWithPath: input).path
-        let progress = isFolder ? ProgressBar(total: files.count, label: "images") : nil
+        let progress = isFolder ? ProgressBar(total: files.count, label: "images", unit: "img") : nil
         // Several inputs share a generator batch when one input has fewer jobs than the batch holds.
         let group = max(1, batch / (classes.count * samples))
         var pending: [(stem: String, image: RGBImage)] = []

@@ -55,7 +55,7 @@ final class TranslateCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("translated 2 of 3 image(s)"), r.stdout)
         XCTAssertTrue(r.stdout.contains("1 skipped"), r.stdout)
         XCTAssertTrue(r.stderr.contains("broken.jpg: not a PNG or JPEG image"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("3/3 images"), "progress bar: \(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("images 3/3"), "progress bar: \(r.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
         XCTAssertEqual(files.count, 2 * (4 + 1))
     }
