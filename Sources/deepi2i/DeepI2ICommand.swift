@@ -8,9 +8,10 @@ struct DeepI2ICommand: AsyncParsableCommand {
         abstract: "DeepI2I: deep hierarchical image-to-image translation by transferring from GANs.",
         version: "0.1.0",
         subcommands: [
-            PrepareCommand.self, ImportBigGANCommand.self, TranslateCommand.self, MorphCommand.self, ServeCommand.self,
+            PrepareCommand.self, PretrainGANCommand.self, ImportBigGANCommand.self, TrainCommand.self,
+            TranslateCommand.self, MorphCommand.self, ServeCommand.self,
             InitModelCommand.self, ReferenceCheckCommand.self, InfoCommand.self,
-            BenchTranslateCommand.self, BenchPipelineCommand.self, BenchLoaderCommand.self,
+            BenchTranslateCommand.self, BenchTrainStepCommand.self, BenchPipelineCommand.self, BenchLoaderCommand.self,
         ]
     )
 }

@@ -1,0 +1,88 @@
+import Datasets
+import Foundation
+import Torch
+
+/// Builds the networks a run starts from, following the paper: transfer (G from the generator, D and E
+/// from the discriminator, A fresh), a saved DeepI2I model, or scratch. Also decides which networks
+/// train besides A and D.
+public enum TrainingSetup {
+    public struct Networks {
+        public var model: DeepI2IModel
+        /// The encoder trains in scratch mode and when it was not transferred (a frozen random encoder
+        /// would feed the adaptor noise); transferred encoders stay frozen as in the paper.
+        public var trainsEncoder: Bool
+        /// Phase 1 (G frozen) only makes sense for a transferred generator.
+        public var phase1Iterations: Int
+
+        init(model: DeepI2IModel, roles: (trainsEncoder: Bool, phase1Iterations: Int)) {
+            self.model = model
+            trainsEncoder = roles.trainsEncoder
+            phase1Iterations = roles.phase1Iterations
+        }
+    }
+
+    /// Which networks train, from the initialisation alone (also used when resuming).
+    public static func roles(_ config: TrainingConfig) -> (trainsEncoder: Bool, phase1Iterations: Int) {
+        switch config.initialisation {
+        case .transfer(_, let parts): return (!parts.encoder, parts.generator ? config.phase1Iterations : 0)
+        case .model: return (false, 0)
+        case .scratch: return (true, 0)
+        }
+    }
+
+    /// The active fusion levels after the ablation flags: `levels` (or the default), then the deepest
+    /// `encoderLevels` of them.
+    public static func fusionLevels(resolution: Int, levels: [Int]?, encoderLevels: Int?) throws -> [Int] {
+        let arch = try Architecture(resolution: resolution)
+        var chosen = (levels ?? arch.defaultFusionLevels).sorted(by: >)
+        if let n = encoderLevels {
+            guard n <= chosen.count else {
+                throw TrainingError.invalidConfig("--encoder-levels \(n) but only \(chosen.count) fusion levels (\(chosen)) are active")
+            }
+            chosen = Array(chosen.suffix(n))
+        }
+        guard !chosen.isEmpty else { throw TrainingError.invalidConfig("no fusion level is active") }
+        return chosen
+    }
+
+    public static func make(_ config: TrainingConfig, dataset: PackedDataset) throws -> Networks {
+        let classNames = dataset.manifest.classNames
+        func configure(_ base: ModelConfig, scratch: Bool) throws -> ModelConfig {
+            var m = base
+            guard classNames.count <= m.classCount else {
+                throw TrainingError.invalidConfig("the dataset has \(classNames.count) classes but the source GAN only \(m.classCount) embedding rows")
+            }
+            m.classNames = classNames
+            m.classRows = Array(0..<classNames.count)  // dataset class k uses row k (official)
+            m.fusionLevels = try fusionLevels(resolution: m.resolution, levels: config.levels, encoderLevels: config.encoderLevels)
+            m.fusionWeights = scratch ? ModelConfig.scratchFusionWeights(levels: m.fusionLevels)
+                : Dictionary(uniqueKeysWithValues: m.fusionLevels.map { (String($0), 0.1) })
+            m.fusionMode = config.fusionMode
+            try m.validate()
+            return m
+        }
+        switch config.initialisation {
+        case let .transfer(ganDirectory, parts):
+            let dir = URL(fileURLWithPath: ganDirectory)
+            let gan = try GANDirectory.config(dir, resolution: dataset.resolution)
+            guard gan.resolution == dataset.resolution else {
+                throw TrainingError.invalidConfig("the source GAN is \(gan.resolution)x\(gan.resolution), the dataset \(dataset.resolution)x\(dataset.resolution)")
+            }
+            let m = try configure(gan, scratch: false)
+            let model = try Transfer.makeModel(config: m, generatorWeights: GANDirectory.generatorWeights(dir),
+                                               discriminatorWeights: GANDirectory.discriminatorWeights(dir),
+                                               parts: parts, seed: config.seed)
+            return Networks(model: model, roles: roles(config))
+        case .model(let directory):
+            let (model, _) = try ModelDirectory.load(URL(fileURLWithPath: directory), networks: .all)
+            guard model.config.resolution == dataset.resolution else {
+                throw TrainingError.invalidConfig("the model is \(model.config.resolution)x\(model.config.resolution), the dataset \(dataset.resolution)x\(dataset.resolution)")
+            }
+            return Networks(model: model, roles: roles(config))
+        case .scratch(let channels):
+            let base = try ModelConfig(resolution: dataset.resolution, channels: channels, classCount: classNames.count)
+            let model = try DeepI2IModel(config: try configure(base, scratch: true), seed: config.seed)
+            return Networks(model: model, roles: roles(config))
+        }
+    }
+}

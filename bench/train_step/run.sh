@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Training-step throughput: deepi2i (Swift over libtorch) vs the same step in PyTorch 1.13 (same libtorch),
+# interleaved ROUNDS times so both see the same machine load. Usage: bench/train_step/run.sh [ROUNDS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROUNDS=${1:-3}
+ARGS=${ARGS:---channels 16 --batch 16 --iterations 10 --warmup 2}
+THREADS=${THREADS:-$(nproc)}
+B=.build/release/deepi2i
+[ -x "$B" ] || swift build -c release --product deepi2i >&2
+out=$(mktemp)
+for r in $(seq "$ROUNDS"); do
+    DEEPI2I_THREADS=$THREADS $B bench-train-step $ARGS >> "$out"
+    /usr/bin/python3 bench/train_step/train_step.py $ARGS --threads $THREADS >> "$out"
+done
+/usr/bin/python3 - "$out" <<'PY'
+import json, sys, statistics
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')]
+print(f"{'impl':8} {'it/s (median)':>14} {'runs':>5} {'peak RSS MiB':>13} threads")
+res = {}
+for impl in ('swift', 'pytorch'):
+    r = [x for x in rows if x['impl'] == impl]
+    res[impl] = statistics.median(x['it_per_s'] for x in r)
+    print(f"{impl:8} {res[impl]:14.3f} {len(r):5d} {max(x['vmhwm_kb'] for x in r) / 1024:13.1f} {r[0]['threads']}")
+print(f"swift / pytorch speed: {res['swift'] / res['pytorch']:.3f}")
+PY
