@@ -81,10 +81,13 @@ public final class DeepI2IStep {
         var real = 0.0, fake = 0.0
         let k = Double(batches.count)
         for mb in batches {
+            let n = mb.classes.count
             let translated = try withNoGrad { try model.translate(mb.images, classes: mb.targets, z: mb.zDiscriminator) }
-            let dReal = try model.discriminator(mb.images, rows: rows(mb.classes)).logit
-            let dFake = try model.discriminator(translated, rows: rows(mb.targets)).logit
-            let (lReal, lFake) = try Losses.discriminatorHinge(real: dReal, fake: dFake)
+            // One D pass over [fakes; reals], as BigGAN's G_D does: one power iteration per step.
+            let logits = try model.discriminator(Tensor.cat([translated, mb.images]),
+                                                 rows: Tensor.cat([rows(mb.targets), rows(mb.classes)])).logit
+            let (lReal, lFake) = try Losses.discriminatorHinge(real: logits.narrow(dim: 0, start: n, length: n),
+                                                               fake: logits.narrow(dim: 0, start: 0, length: n))
             try ((lReal + lFake) / k).backward()
             real += try lReal.item() / k
             fake += try lFake.item() / k
@@ -107,10 +110,15 @@ public final class DeepI2IStep {
         var adversarial = 0.0, reconstruction = 0.0
         let k = Double(batches.count)
         for mb in batches {
+            let n = mb.classes.count
             let translated = try model.translate(mb.images, classes: mb.targets, z: mb.zGenerator)
-            let (logit, fakeFeatures) = try model.discriminator(translated, rows: rows(mb.targets))
-            let realFeatures = try withNoGrad { try model.discriminator(mb.images, rows: rows(mb.classes)).features }
-            let adv = try Losses.generatorHinge(fake: logit)
+            // As the official code: D once on [translations; inputs], then each translation's features
+            // against its own input's (the intended pairing).
+            let (logits, features) = try model.discriminator(Tensor.cat([translated, mb.images]),
+                                                             rows: Tensor.cat([rows(mb.targets), rows(mb.classes)]))
+            let fakeFeatures = try features.mapValues { try $0.narrow(dim: 0, start: 0, length: n) }
+            let realFeatures = try features.mapValues { try $0.narrow(dim: 0, start: n, length: n) }
+            let adv = try Losses.generatorHinge(fake: logits.narrow(dim: 0, start: 0, length: n))
             let rec = try Losses.reconstruction(fake: fakeFeatures, real: realFeatures, weights: reconstructionWeights,
                                                 distance: config.reconstructionDistance)
             let total = try adv * config.adversarialWeight + rec * config.reconstructionWeight
