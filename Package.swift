@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "Pickle"]),
-        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO", "Datasets"]),
+        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO", "Datasets"], exclude: ["Fixtures"]),
         // Benchmark against PyTorch (bench/torch_ops/run.sh); not part of the product.
         .executableTarget(name: "torch-bench", dependencies: ["Torch"], path: "bench/torch_ops/swift"),
     ],

@@ -56,7 +56,13 @@ public enum InceptionWeights {
         return destination
     }
 
+    /// Hex SHA-256 of a file: coreutils' sha256sum when present (fast on 91 MB), else the Swift one.
     static func sha256(of url: URL) throws -> String {
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum"),
+           let line = try? WeightFiles.runCapturing(["/usr/bin/sha256sum", url.path]),
+           let digest = line.split(separator: " ").first, digest.count == 64 {
+            return String(digest)
+        }
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw EvaluationError.downloadFailed(url: url.path, reason: "cannot read the downloaded file")
         }
@@ -65,7 +71,7 @@ public enum InceptionWeights {
         while true {
             let chunk = handle.readData(ofLength: 1 << 20)
             if chunk.isEmpty { break }
-            hasher.update(chunk)
+            hasher.update([UInt8](chunk))
         }
         return hasher.finalizeHex()
     }
