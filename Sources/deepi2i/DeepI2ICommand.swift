@@ -7,7 +7,8 @@ struct DeepI2ICommand: ParsableCommand {
         commandName: "deepi2i",
         abstract: "DeepI2I: deep hierarchical image-to-image translation by transferring from GANs.",
         version: "0.1.0",
-        subcommands: [ReferenceCheckCommand.self, ImportBigGANCommand.self, InfoCommand.self]
+        subcommands: [ReferenceCheckCommand.self, ImportBigGANCommand.self, InfoCommand.self, EvaluateCommand.self,
+                      TrainClassifierCommand.self, BenchFeaturesCommand.self]
     )
 }
 
