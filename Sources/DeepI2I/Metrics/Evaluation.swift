@@ -54,8 +54,8 @@ public enum Evaluation {
             let png = dir.appendingPathComponent("per-class-\(metric.name.lowercased()).png")
             do {
                 try Gnuplot.barChart(labels: report.classNames, values: values,
-                                     title: "\(metric.name) per target class (\(report.featureExtractor.map(shortName) ?? "no features"))",
-                                     yLabel: metric.name, to: png)
+                                     title: "\(perClassName(metric.name)) per target class (\(report.featureExtractor.map(shortName) ?? "no features"))",
+                                     yLabel: perClassName(metric.name), to: png)
                 plots[metric.name] = png.lastPathComponent
                 written.append(png)
             } catch {
@@ -82,7 +82,7 @@ public enum Evaluation {
         for m in report.metrics { s += "| \(m.name) | \(format(m.value)) |\n" }
         let perClass = report.metrics.filter { $0.perClass != nil }
         if !perClass.isEmpty {
-            s += "\n## Per target class\n\n| Class | " + perClass.map(\.name).joined(separator: " | ") + " |\n"
+            s += "\n## Per target class\n\n| Class | " + perClass.map { perClassName($0.name) }.joined(separator: " | ") + " |\n"
             s += "|---|" + perClass.map { _ in "---|" }.joined() + "\n"
             for (i, name) in report.classNames.enumerated() {
                 s += "| \(name) | " + perClass.map { m in m.perClass.map { i < $0.count ? format($0[i]) : "" } ?? "" }.joined(separator: " | ") + " |\n"
@@ -93,6 +93,11 @@ public enum Evaluation {
             for (name, file) in plots.sorted(by: { $0.key < $1.key }) { s += "![\(name) per class](\(file))\n" }
         }
         return s
+    }
+
+    /// Per class, mFID is a plain FID (the "m" is the mean over classes).
+    static func perClassName(_ metric: String) -> String {
+        metric.hasPrefix("m") && metric.count > 1 ? String(metric.dropFirst()) : metric
     }
 
     static func shortName(_ extractor: String) -> String {

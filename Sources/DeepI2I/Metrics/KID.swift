@@ -41,6 +41,8 @@ public enum KID {
         guard subsets >= 1 else { throw EvaluationError.invalidArgument("KID needs at least one subset, got \(subsets)") }
         let size = min(subsetSize, a.size(0), b.size(0))
         guard size >= 2 else { throw EvaluationError.badFeatures("KID needs at least 2 samples per set, got \(a.size(0)) and \(b.size(0))") }
+        // Host Float64 copies: the subset indices are host tensors, and the sums need the precision.
+        let a = try a.detached().to(.cpu, dtype: .f64), b = try b.detached().to(.cpu, dtype: .f64)
         var rng = SplitMix64(seed: seed)
         var values: [Double] = []
         for _ in 0..<subsets {
