@@ -36,6 +36,7 @@ final class FIDKIDParityTests: XCTestCase {
     func testFIDMatchesScipyOnWellPosedFeatures() throws {
         let c = try XCTUnwrap(cases().first { $0.name == "wellposed" })
         let fid = try FID.distance(c.a, c.b)
+        print("FID parity (well-posed, 120/100 x 16): \(fid) vs scipy \(c.fid), relative error \(relativeError(fid, c.fid))")
         XCTAssertLessThan(relativeError(fid, c.fid), 1e-6, "FID \(fid) vs scipy \(c.fid)")
     }
 
@@ -43,6 +44,7 @@ final class FIDKIDParityTests: XCTestCase {
         // 24 and 20 samples in 32 dimensions: both covariances are rank-deficient.
         let c = try XCTUnwrap(cases().first { $0.name == "singular" })
         let fid = try FID.distance(c.a, c.b)
+        print("FID parity (singular, 24/20 x 32): \(fid) vs scipy \(c.fid), relative error \(relativeError(fid, c.fid))")
         XCTAssertLessThan(relativeError(fid, c.fid), 1e-3, "FID \(fid) vs scipy \(c.fid)")
     }
 
@@ -54,9 +56,12 @@ final class FIDKIDParityTests: XCTestCase {
     }
 
     func testKIDPerSubsetMMDMatchesTorchFidelity() throws {
+        var worst = 0.0
+        defer { print("KID parity: worst relative error per subset \(worst)") }
         for c in try cases() {
             for (i, s) in c.subsets.enumerated() {
                 let mmd = try KID.mmd2(c.a.indexSelect(dim: 0, index: Tensor(s.a)), c.b.indexSelect(dim: 0, index: Tensor(s.b)))
+                worst = max(worst, relativeError(mmd, s.mmd))
                 XCTAssertLessThan(relativeError(mmd, s.mmd), 1e-9, "\(c.name) subset \(i): \(mmd) vs \(s.mmd)")
             }
             let m = min(c.a.size(0), c.b.size(0))
