@@ -56,6 +56,7 @@ final class EvaluationTests: XCTestCase {
         let written = try Evaluation.write(report, to: dir)
         let decoded = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: dir.appendingPathComponent("metrics.json")))
         XCTAssertEqual(decoded.metrics, report.metrics)
+        XCTAssertEqual(decoded.summary["RC"], report.metrics[2].value)
         XCTAssertTrue(try XCTUnwrap(decoded.featureExtractor).contains("classifier resnet18-small"))
         let markdown = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
         XCTAssertTrue(markdown.contains("Feature extractor: classifier resnet18-small"))
@@ -78,6 +79,10 @@ final class EvaluationTests: XCTestCase {
         let wrong = try DeepI2IModel(config: ModelConfig(resolution: 32, channels: 8, classCount: 3), seed: 5)
         XCTAssertThrowsError(try EvaluationContext(model: wrong, dataset: dataset, extractor: nil, options: options)) {
             XCTAssertTrue("\($0)".contains("10 classes"), "\($0)")
+        }
+        let wrongSize = try DeepI2IModel(config: ModelConfig(resolution: 64, channels: 8, classCount: 10), seed: 5)
+        XCTAssertThrowsError(try EvaluationContext(model: wrongSize, dataset: dataset, extractor: nil, options: options)) {
+            XCTAssertTrue("\($0)".contains("64 px"), "\($0)")
         }
     }
 }

@@ -8,6 +8,8 @@ public struct EvaluationReport: Codable, Sendable {
     public var classNames: [String]
     public var options: EvaluationOptions
     public var metrics: [MetricResult]
+    /// Headline values by metric name, for scripts ("mFID": 41.2, ...).
+    public var summary: [String: Double]
     public var model: String
     public var dataset: String
     public var classifier: String?
@@ -30,7 +32,8 @@ public enum Evaluation {
         }
         return EvaluationReport(
             featureExtractor: context.extractor?.name, featureDimension: context.extractor?.dimension,
-            classNames: context.classNames, options: context.options, metrics: results, model: modelDescription,
+            classNames: context.classNames, options: context.options, metrics: results,
+            summary: Dictionary(results.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }), model: modelDescription,
             dataset: context.dataset.url.path,
             classifier: context.classifier.map { "\($0.config.arch.rawValue) (\($0.config.dataset), test accuracy \($0.config.testAccuracy.map(format) ?? "?"))" },
             seconds: Date().timeIntervalSince(start))

@@ -40,6 +40,9 @@ public final class EvaluationContext {
         guard dataset.classCount == model.config.classCount else {
             throw EvaluationError.invalidArgument("the dataset has \(dataset.classCount) classes, the model \(model.config.classCount)")
         }
+        guard dataset.resolution == model.config.resolution else {
+            throw EvaluationError.invalidArgument("the dataset is \(dataset.resolution) px, the model translates \(model.config.resolution) px images")
+        }
         guard options.perClass >= 2 else { throw EvaluationError.invalidArgument("--per-class must be at least 2, got \(options.perClass)") }
         guard options.batchSize >= 1 else { throw EvaluationError.invalidArgument("batch size must be positive") }
         if let classifier, classifier.config.classNames.count != dataset.classCount {
