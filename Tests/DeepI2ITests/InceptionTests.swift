@@ -31,6 +31,47 @@ final class InceptionTests: XCTestCase {
         }
     }
 
+    /// The state dict of Fixtures/make_inception_reference.py: formula weights that both sides compute
+    /// with the same libtorch ops (the real FID weights are not available offline).
+    func syntheticStateDict() throws -> [String: Tensor] {
+        let lines = try String(contentsOf: Fixtures.url("inception_fid_keys.txt"), encoding: .utf8).split(separator: "\n")
+        var out: [String: Tensor] = [:]
+        for (k, line) in lines.enumerated() {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+            let name = String(parts[0]), shape = parts[1].split(separator: ",").compactMap { Int($0) }
+            if name.hasSuffix("num_batches_tracked") { out[name] = try Tensor.zeros([], dtype: .i64); continue }
+            let n = shape.reduce(1, *)
+            let base = try Tensor.arange(0, Double(n), dtype: .f32) * 0.37 + Double(k)
+            let t: Tensor
+            if name.hasSuffix("conv.weight") {
+                t = try base.sin() * (2.0 / Double(shape[1] * shape[2] * shape[3])).squareRoot()
+            } else if name.hasSuffix("bn.weight") {
+                t = try base.sin() * 0.1 + 1
+            } else if name.hasSuffix("bn.bias") {
+                t = try base.cos() * 0.1
+            } else if name.hasSuffix("running_mean") {
+                t = try base.sin() * 0.05
+            } else {
+                t = try base.sin().abs() * 0.2 + 1
+            }
+            out[name] = try t.reshape(shape)
+        }
+        return out
+    }
+
+    func testForwardMatchesPyTorchWithSyntheticWeights() throws {
+        let model = try InceptionV3FID()
+        try model.loadStateDict(syntheticStateDict())
+        let inputs = try Fixtures.tensor("inception_inputs.f32", shape: [2, 3, 32, 32], dtype: .f32)
+        let reference = try Fixtures.tensor("inception_features.f32", shape: [2, 2048], dtype: .f32)
+        let features = try model.features(of: inputs, batchSize: 2)
+        let maxError = try (features - reference).abs().max().item()
+        let scale = try reference.abs().max().item()
+        print("FID Inception parity (synthetic weights): max abs error \(maxError) (max |feature| \(scale))")
+        XCTAssertLessThan(maxError, 1e-5)
+        XCTAssertGreaterThan(scale, 0.1, "reference features should not be trivial")
+    }
+
     func testFeaturesAreBatchedAnd2048Wide() throws {
         let model = try InceptionV3FID(generator: RandomGenerator(seed: 2))
         let images = try Tensor.rand([2, 3, 32, 32], generator: RandomGenerator(seed: 3)) * 2 - 1
