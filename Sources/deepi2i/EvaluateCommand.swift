@@ -34,7 +34,7 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var weights: FeatureWeightOptions
 
     func run() throws {
-        do { try evaluate() } catch let error as ValidationError { throw error } catch {
+        do { try evaluate() } catch {
             throw CommandFailure("evaluate: \(describe(error))")
         }
     }
