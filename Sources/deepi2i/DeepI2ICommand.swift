@@ -10,8 +10,10 @@ struct DeepI2ICommand: AsyncParsableCommand {
         subcommands: [
             PrepareCommand.self, PretrainGANCommand.self, ImportBigGANCommand.self, TrainCommand.self,
             TranslateCommand.self, MorphCommand.self, ServeCommand.self,
+            EvaluateCommand.self, TrainClassifierCommand.self,
             InitModelCommand.self, ReferenceCheckCommand.self, InfoCommand.self,
             BenchTranslateCommand.self, BenchTrainStepCommand.self, BenchPipelineCommand.self, BenchLoaderCommand.self,
+            BenchFeaturesCommand.self,
         ]
     )
 }

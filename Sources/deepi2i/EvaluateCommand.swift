@@ -1,0 +1,77 @@
+import ArgumentParser
+import Datasets
+import DeepI2I
+import Foundation
+import Torch
+
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Translate test images into every class and score them: mFID, mKID, RC, FC.",
+        discussion: """
+        mFID/mKID: per target class, FID/KID between the translations into that class and the real test \
+        images of that class, averaged. RC: accuracy on the translations of a classifier trained on real \
+        images (--classifier). FC: accuracy on real test images of a classifier trained on the translations. \
+        Writes metrics.json, report.md and per-class bar charts to --out.
+        """
+    )
+
+    @Option(help: "Model directory (config.json + weights).") var model: String
+    @Option(help: "Packed dataset folder; its test split is used.") var data: String
+    @Option(help: "Translations per target class.") var perClass = 50
+    @Option(help: "Feature extractor for FID/KID: \(FeatureKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var features: FeatureKind = .efficientnetLite0
+    @Option(help: "Classifier directory (deepi2i train-classifier): RC, and --features classifier.") var classifier: String?
+    @Option(help: "Comma-separated metrics (\(MetricRegistry.names.joined(separator: ", "))); default all, rc only with --classifier.")
+    var metrics: String?
+    @Option(help: "Random seed (translation sources, z, KID subsets, FC training).") var seed: UInt64 = 0
+    @Option(help: "Output folder.") var out = "evaluation"
+    @Option(help: "Batch size for translation and feature extraction.") var batchSize = 32
+    @Option(help: "KID subsets.") var kidSubsets = 100
+    @Option(help: "KID subset size (clamped to the smaller set).") var kidSubsetSize = 1000
+    @Option(help: "FC classifier training steps.") var fcIterations = 300
+    @Option(help: "FC classifier architecture.") var fcArch: ClassifierArch = .resnet18Small
+    @OptionGroup var weights: FeatureWeightOptions
+
+    func run() throws {
+        do { try evaluate() } catch {
+            throw CommandFailure("evaluate: \(describe(error))")
+        }
+    }
+
+    func evaluate() throws {
+        let device = try weights.parsedDevice()
+        var names = metrics.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
+            ?? Evaluation.defaultMetrics.filter { $0 != "rc" || classifier != nil }
+        names = names.filter { !$0.isEmpty }
+        let definitions = try names.map(MetricRegistry.definition(named:))
+        if definitions.contains(where: \.needsClassifier), classifier == nil {
+            throw ValidationError("metric rc needs --classifier DIR (train one with `deepi2i train-classifier`)")
+        }
+
+        printError("loading model \(model)")
+        let (deepi2i, _) = try ModelDirectory.load(URL(fileURLWithPath: model), networks: .translation, device: device)
+        let dataset = try PackedDataset(at: URL(fileURLWithPath: data))
+        let loadedClassifier = try classifier.map { try ClassifierDirectory.load(URL(fileURLWithPath: $0), device: device) }
+        var extractor: FeatureExtractor?
+        if definitions.contains(where: \.needsFeatures) {
+            extractor = try weights.extractor(features, classifierDir: classifier, device: device)
+            printError("features: \(extractor?.name ?? "")")
+        }
+        var options = EvaluationOptions()
+        options.perClass = perClass
+        options.seed = seed
+        options.batchSize = batchSize
+        options.kidSubsets = kidSubsets
+        options.kidSubsetSize = kidSubsetSize
+        options.fcIterations = fcIterations
+        options.fcArch = fcArch
+        let context = try EvaluationContext(model: deepi2i, dataset: dataset, extractor: extractor, classifier: loadedClassifier,
+                                            options: options, progress: { printError("[evaluate] \($0)") })
+        let report = try Evaluation.run(context, metrics: names, modelDescription: model)
+        let written = try Evaluation.write(report, to: URL(fileURLWithPath: out), log: printError)
+        for metric in report.metrics { print("\(metric.name): \(String(format: "%.5f", metric.value))") }
+        print("features: \(report.featureExtractor ?? "none")")
+        printError("wrote \(written.map(\.path).joined(separator: ", "))")
+    }
+}
