@@ -171,15 +171,16 @@ def main():
         od.zero_grad(set_to_none=True)
         with torch.no_grad():
             fake = g(zd, g.shared(yt), ad(e(x)[1]))
-        loss = F.relu(1 - d(x, y)[0]).mean() + F.relu(1 + d(fake, yt)[0]).mean()
+        # One D pass over [fakes; reals], as BigGAN's G_D and deepi2i's step do.
+        logits = d(torch.cat([fake, x]), torch.cat([yt, y]))[0]
+        n = a.batch
+        loss = F.relu(1 - logits[n:]).mean() + F.relu(1 + logits[:n]).mean()
         loss.backward(); od.step()
         for q in d.parameters(): q.requires_grad_(False)
         og.zero_grad(set_to_none=True); oa.zero_grad(set_to_none=True)
         fake = g(zg, g.shared(yt), ad(e(x)[1]))
-        logit, ff = d(fake, yt)
-        with torch.no_grad():
-            fr = d(x, y)[1]
-        loss = -logit.mean() + sum(w[k] * F.mse_loss(ff[k], fr[k]) for k in (8, 4))
+        logits, f = d(torch.cat([fake, x]), torch.cat([yt, y]))
+        loss = -logits[:n].mean() + sum(w[k] * F.mse_loss(f[k][:n], f[k][n:]) for k in (8, 4))
         loss.backward(); og.step(); oa.step()
 
     for _ in range(a.warmup): step()
