@@ -50,23 +50,12 @@ public enum GANDirectory {
     /// Writes atomically (temporary sibling folder, then renamed over `dir`).
     public static func save(generator: Generator, ema: Generator?, discriminator: Discriminator, config: ModelConfig,
                             to dir: URL, provenance: [String: String] = [:]) throws {
-        let fm = FileManager.default
-        let parent = dir.deletingLastPathComponent()
-        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-        let tmp = parent.appendingPathComponent(".\(dir.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
-        try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
-        do {
+        try AtomicDirectory.write(dir) { tmp in
             try generator.save(to: tmp.appendingPathComponent("G.safetensors"))
             try ema?.save(to: tmp.appendingPathComponent("G_ema.safetensors"))
             try discriminator.save(to: tmp.appendingPathComponent("D.safetensors"))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let doc = Document(format: format, model: config, classNames: config.classNames, provenance: provenance)
-            try encoder.encode(doc).write(to: tmp.appendingPathComponent(documentFile))
-            try ModelDirectory.replaceDirectory(dir, with: tmp)
-        } catch {
-            try? fm.removeItem(at: tmp)
-            throw error
+            try AtomicDirectory.writeJSON(doc, to: tmp.appendingPathComponent(documentFile))
         }
     }
 }

@@ -72,37 +72,12 @@ public enum ModelDirectory {
     /// Writes the model atomically: into a temporary sibling folder, then renamed over `dir`.
     public static func save(_ model: DeepI2IModel, to dir: URL, provenance: [String: String] = [:],
                             includeDiscriminator: Bool = true) throws {
-        let fm = FileManager.default
-        let parent = dir.deletingLastPathComponent()
-        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-        let tmp = parent.appendingPathComponent(".\(dir.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
-        try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
-        do {
+        try AtomicDirectory.write(dir) { tmp in
             let doc = Document(format: format, version: version, model: model.config, provenance: provenance)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(doc).write(to: configURL(tmp))
+            try AtomicDirectory.writeJSON(doc, to: configURL(tmp))
             for (name, network) in model.networks where includeDiscriminator || name != "D" {
                 try network.save(to: tmp.appendingPathComponent("\(name).safetensors"))
             }
-            try replaceDirectory(dir, with: tmp)
-        } catch {
-            try? fm.removeItem(at: tmp)
-            throw error
-        }
-    }
-
-    /// Moves `source` to `destination`, replacing an existing folder only once the new one is complete.
-    static func replaceDirectory(_ destination: URL, with source: URL) throws {
-        let fm = FileManager.default
-        if fm.fileExists(atPath: destination.path) {
-            let old = destination.deletingLastPathComponent()
-                .appendingPathComponent(".\(destination.lastPathComponent).old-\(UUID().uuidString.prefix(8))")
-            try fm.moveItem(at: destination, to: old)
-            try fm.moveItem(at: source, to: destination)
-            try? fm.removeItem(at: old)
-        } else {
-            try fm.moveItem(at: source, to: destination)
         }
     }
 }

@@ -47,29 +47,25 @@ public enum TrainingCheckpoint {
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         let name = prefix + String(format: "%07d", state.iteration)
         let final = dir.appendingPathComponent(name)
-        let tmp = dir.appendingPathComponent(".\(name).tmp-\(UUID().uuidString.prefix(8))")
-        try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
         do {
-            try ModelDirectory.save(step.model, to: tmp.appendingPathComponent("model"),
-                                    provenance: ["source": "deepi2i train", "iteration": String(state.iteration)])
-            var tensors: [(name: String, tensor: Tensor)] = [
-                ("rng.sampling", try samplingRNG.state()), ("rng.default", try RandomGenerator.defaultState()),
-            ]
-            var steps: [String: Int] = [:]
-            for (label, optimizer) in step.optimizers {
-                let (moments, count) = try optimizer.stateDict()
-                tensors += moments.map { ("optimizer.\(label).\($0.name)", $0.tensor) }
-                steps[label] = count
+            try AtomicDirectory.write(final) { tmp in
+                try ModelDirectory.save(step.model, to: tmp.appendingPathComponent("model"),
+                                        provenance: ["source": "deepi2i train", "iteration": String(state.iteration)])
+                var tensors: [(name: String, tensor: Tensor)] = [
+                    ("rng.sampling", try samplingRNG.state()), ("rng.default", try RandomGenerator.defaultState()),
+                ]
+                var steps: [String: Int] = [:]
+                for (label, optimizer) in step.optimizers {
+                    let (moments, count) = try optimizer.stateDict()
+                    tensors += moments.map { ("optimizer.\(label).\($0.name)", $0.tensor) }
+                    steps[label] = count
+                }
+                try StateDictFile.write(tensors, to: tmp.appendingPathComponent("state.safetensors"))
+                var state = state
+                state.optimizerSteps = steps
+                try AtomicDirectory.writeJSON(state, to: tmp.appendingPathComponent("state.json"))
             }
-            try StateDictFile.write(tensors, to: tmp.appendingPathComponent("state.safetensors"))
-            var state = state
-            state.optimizerSteps = steps
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(state).write(to: tmp.appendingPathComponent("state.json"))
-            try ModelDirectory.replaceDirectory(final, with: tmp)
         } catch {
-            try? fm.removeItem(at: tmp)
             throw TrainingError.checkpoint("writing \(final.path) failed: \(describe(error))")
         }
         for old in list(runDirectory).dropLast(keep) { try? fm.removeItem(at: old) }
