@@ -13,11 +13,11 @@ struct PretrainGANCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Packed dataset folder (the source domain).") var data: String
+    @Option(help: "Packed dataset folder (the source domain).") var data: String?
     @Option(help: "Output GAN directory.") var out: String
     @Option(help: "Resolution (default: the dataset's).") var resolution: Int?
     @Option(help: "Channel width multiplier ch (BigGAN: 64 at 32x32, 96 at 128x128).") var channels = 64
-    @Option var iterations = 10_000
+    @Option(help: "Iterations in all (default 10000).") var iterations: Int?
     @Option var batch = 64
     @Option(name: .customLong("g-lr")) var gLR = 1e-4
     @Option(name: .customLong("d-lr")) var dLR = 4e-4
@@ -30,15 +30,39 @@ struct PretrainGANCommand: ParsableCommand {
     @Option var checkpointEvery = 1000
     @Option var sampleEvery = 500
     @Flag(help: "Replace an existing output directory.") var overwrite = false
+    @Flag(help: "Continue the GAN in --out exactly where it stopped (its saved options are used; --iterations may raise the budget).")
+    var resume = false
 
     func run() throws {
         let outURL = URL(fileURLWithPath: out)
-        if FileManager.default.fileExists(atPath: outURL.path), !overwrite {
-            throw CommandFailure("\(out) already exists (use --overwrite to replace it)")
+        guard !(resume && overwrite) else { throw CommandFailure("--resume and --overwrite exclude each other") }
+        if FileManager.default.fileExists(atPath: outURL.path), !overwrite, !resume {
+            throw CommandFailure("\(out) already exists (use --resume to continue it, --overwrite to replace it)")
         }
+        let config = resume ? try resumedConfig(outURL) : try freshConfig()
+        let stop = StopSignal()
+        stop.install()
+        defer { stop.uninstall() }
+        let start = Date()
+        switch try pretrainGAN(config: config, outDirectory: outURL, resume: resume, stop: stop) {
+        case .completed(let n):
+            print("trained to iteration \(n) in \(Int(Date().timeIntervalSince(start))) s; GAN written to \(out)")
+        case .interrupted(let n, _):
+            print("interrupted after \(n) iterations; GAN written to \(out) (continue with --resume)")
+        }
+    }
+
+    func resumedConfig(_ outURL: URL) throws -> GANTrainingConfig {
+        var config = try GANTrainingState.read(outURL).config
+        if let iterations { config.iterations = iterations }
+        return config
+    }
+
+    func freshConfig() throws -> GANTrainingConfig {
+        guard let data else { throw CommandFailure("--data is required") }
         let dataset = try PackedDataset(at: URL(fileURLWithPath: data))
         var config = GANTrainingConfig(data: data, resolution: resolution ?? dataset.resolution, channels: channels)
-        config.iterations = iterations
+        config.iterations = iterations ?? 10_000
         config.batchSize = batch
         config.generatorLR = gLR
         config.discriminatorLR = dLR
@@ -50,15 +74,6 @@ struct PretrainGANCommand: ParsableCommand {
         config.seed = seed
         config.checkpointEvery = checkpointEvery
         config.sampleEvery = sampleEvery
-        let stop = StopSignal()
-        stop.install()
-        defer { stop.uninstall() }
-        let start = Date()
-        switch try pretrainGAN(config: config, outDirectory: outURL, stop: stop) {
-        case .completed(let n):
-            print("trained \(n) iterations in \(Int(Date().timeIntervalSince(start))) s; GAN written to \(out)")
-        case .interrupted(let n, _):
-            print("interrupted after \(n) iterations; GAN written to \(out)")
-        }
+        return config
     }
 }

@@ -31,8 +31,12 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("e-lr")) var eLR = 4e-4
     @Option var adamEps = 1e-6
     @Option(help: "Reconstruction distance: mse (official code) or l1 (paper).") var recDistance = "mse"
+    @Option(help: "Weight of the feature reconstruction loss, lambda_rec (paper: 1).") var recWeight = 1.0
+    @Option(help: "Weight of the adversarial loss, lambda_adv (paper: 1).") var advWeight = 1.0
     @Option(help: "Active fusion levels (widths), e.g. 32,16,8,4.") var levels: String?
     @Option(help: "Use only the deepest N fusion levels.") var encoderLevels: Int?
+    @Option(help: "Fusion weights: one number for every active level, or WIDTH:W pairs like 8:1,4:1 (default: the official 0.1 for transfer, 1 / 0.1 at width 32 for scratch).")
+    var fusionWeights: String?
     @Flag(help: "No adaptor: encoder features are added to the generator directly.") var noAdaptor = false
     @Option(help: "Networks transferred from the GAN (any of G,D,E); the rest random.") var transfer = "G,D,E"
     @Option(help: "Channel width for --scratch.") var channels = 64
@@ -67,6 +71,24 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// "0.5" (every active level) or "8:1,4:0.5".
+    static func parseFusionWeights(_ text: String) throws -> [String: Double] {
+        let usage = "--fusion-weights: expected a number or WIDTH:WEIGHT pairs like 8:1,4:1, got '\(text)'"
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let all = Double(trimmed) {
+            guard all.isFinite, all >= 0 else { throw CommandFailure("--fusion-weights must be >= 0, got \(trimmed)") }
+            return [TrainingConfig.allFusionLevels: all]
+        }
+        var weights: [String: Double] = [:]
+        for pair in trimmed.split(separator: ",") {
+            let parts = pair.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let width = Int(parts[0]), width > 0, let w = Double(parts[1]) else { throw CommandFailure(usage) }
+            weights[String(width)] = w
+        }
+        guard !weights.isEmpty else { throw CommandFailure(usage) }
+        return weights
+    }
+
     func makeConfig() throws -> TrainingConfig {
         guard let data else { throw CommandFailure("--data is required") }
         let sources = [from != nil, fromModel != nil, scratch].filter { $0 }.count
@@ -98,12 +120,15 @@ struct TrainCommand: ParsableCommand {
             throw CommandFailure("--rec-distance must be mse or l1")
         }
         c.reconstructionDistance = distance
+        c.reconstructionWeight = recWeight
+        c.adversarialWeight = advWeight
         if let levels {
             let parsed = levels.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { throw CommandFailure("--levels: expected widths like 32,16,8,4") }
             c.levels = parsed.compactMap { $0 }
         }
         c.encoderLevels = encoderLevels
+        if let fusionWeights { c.fusionWeights = try Self.parseFusionWeights(fusionWeights) }
         c.fusionMode = noAdaptor ? .direct : .adaptor
         c.seed = seed
         c.checkpointEvery = checkpointEvery

@@ -73,4 +73,16 @@ final class ErrorCLITests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("--samples must be at least 1"), r.stderr)
     }
+
+    func testTrainingFlagsAreCheckedBeforeWork() throws {
+        let data = dir.appendingPathComponent("data").path
+        try expectFailure(["pretrain-gan", "--out", dir.appendingPathComponent("gan").path, "--resume"],
+                          mentions: ["has no training_state.json"])
+        try expectFailure(["pretrain-gan", "--out", dir.appendingPathComponent("new-gan").path], mentions: ["--data is required"])
+        try expectFailure(["pretrain-gan", "--data", data, "--out", dir.path], mentions: ["already exists", "--resume"])
+        try expectFailure(["train", "--data", data, "--scratch", "--out", dir.appendingPathComponent("run").path,
+                           "--fusion-weights", "8:x"], mentions: ["--fusion-weights: expected a number or WIDTH:WEIGHT pairs"])
+        try expectFailure(["train", "--data", data, "--scratch", "--out", dir.appendingPathComponent("run").path,
+                           "--fusion-weights=-1"], mentions: ["--fusion-weights must be >= 0"])
+    }
 }

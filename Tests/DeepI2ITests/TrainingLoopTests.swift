@@ -125,4 +125,73 @@ final class TrainingLoopTests: XCTestCase {
         let own = try XCTUnwrap(networks.model.discriminator.stateDict().first { $0.name == "blocks.0.0.conv1.weight" }?.tensor)
         XCTAssertGreaterThan(try (own - dWeight).abs().max().item(), 0, "D must stay random when not transferred")
     }
+
+    func testFusionWeightsOverrideTheOfficialValues() throws {
+        let fx = try fx
+        let dataset = try PackedDataset(at: fx.data)
+        var config = fx.config()
+        let levels = try TrainingSetup.make(config, dataset: dataset).model.config.fusionLevels
+        XCTAssertFalse(levels.isEmpty)
+        config.fusionWeights = [TrainingConfig.allFusionLevels: 1]
+        var model = try TrainingSetup.make(config, dataset: dataset).model
+        XCTAssertEqual(model.config.fusionWeights, Dictionary(uniqueKeysWithValues: levels.map { (String($0), 1.0) }))
+        // A named level wins over "all"; the weights reach the model (and so its saved config.json).
+        config.fusionWeights = [TrainingConfig.allFusionLevels: 1, String(levels[0]): 0.25]
+        model = try TrainingSetup.make(config, dataset: dataset).model
+        XCTAssertEqual(model.config.fusionWeight(width: levels[0]), 0.25)
+        for level in levels.dropFirst() { XCTAssertEqual(model.config.fusionWeight(width: level), 1) }
+        // A weight for a level that is not active would do nothing: refused, naming the active levels.
+        config.fusionWeights = ["64": 1]
+        XCTAssertThrowsError(try TrainingSetup.make(config, dataset: dataset)) { error in
+            XCTAssertTrue("\(error)".contains("width 64"), "\(error)")
+        }
+        config.fusionWeights = ["8": -1]
+        XCTAssertThrowsError(try config.validate())
+        config.fusionWeights = ["eight": 1]
+        XCTAssertThrowsError(try config.validate())
+    }
+
+    /// pretrain-gan interrupted and resumed ends with exactly the weights (G, G_ema, D) and losses of an
+    /// uninterrupted run; a GAN directory without training state is refused with a clear message.
+    func testGANPretrainingResumeIsExact() throws {
+        let fx = try fx
+        var g = GANTrainingConfig(data: fx.data.path, resolution: 32, channels: 8)
+        g.iterations = 4
+        g.batchSize = 4
+        g.ema = true
+        g.emaStart = 1
+        g.checkpointEvery = 3
+        let straight = fx.run("gan-straight"), split = fx.run("gan-split")
+        XCTAssertEqual(try pretrainGAN(config: g, outDirectory: straight, hooks: fx.quiet), .completed(iterations: 4))
+        var stopping = fx.quiet
+        stopping.stopAfter = 2
+        guard case .interrupted(2, _) = try pretrainGAN(config: g, outDirectory: split, hooks: stopping) else {
+            return XCTFail("expected an interruption at iteration 2")
+        }
+        XCTAssertEqual(try GANTrainingState.read(split).iteration, 2)
+        XCTAssertEqual(try pretrainGAN(config: g, outDirectory: split, resume: true, hooks: fx.quiet), .completed(iterations: 4))
+        for file in ["G.safetensors", "G_ema.safetensors", "D.safetensors"] {
+            let a = try StateDictFile.readDictionary(straight.appendingPathComponent(file))
+            let b = try StateDictFile.readDictionary(split.appendingPathComponent(file))
+            XCTAssertEqual(Set(a.keys), Set(b.keys))
+            for (k, t) in a {
+                XCTAssertEqual(try (t - XCTUnwrap(b[k])).abs().max().item(), 0, "\(file) \(k) differs after resume")
+            }
+        }
+        func log(_ dir: URL) throws -> [LossRecord] {
+            try LossLog.read(dir.deletingLastPathComponent().appendingPathComponent(dir.lastPathComponent + "-samples/log.jsonl"))
+        }
+        XCTAssertEqual(try log(straight).map(\.losses), try log(split).map(\.losses))
+        XCTAssertEqual(try log(split).map(\.iteration), [1, 2, 3, 4])
+        // Changing anything but the budget is refused; so is a folder without training state.
+        var other = g
+        other.batchSize = 2
+        XCTAssertThrowsError(try pretrainGAN(config: other, outDirectory: split, resume: true, hooks: fx.quiet)) { error in
+            XCTAssertTrue("\(error)".contains("only --iterations may change"), "\(error)")
+        }
+        try FileManager.default.removeItem(at: split.appendingPathComponent(GANTrainingState.documentFile))
+        XCTAssertThrowsError(try pretrainGAN(config: g, outDirectory: split, resume: true, hooks: fx.quiet)) { error in
+            XCTAssertTrue("\(error)".contains("has no training_state.json"), "\(error)")
+        }
+    }
 }

@@ -48,9 +48,11 @@ public enum GANDirectory {
     }
 
     /// Writes atomically (temporary sibling folder, then renamed over `dir`).
+    /// `extra` adds more files to the folder before it is renamed into place (pretraining's resumable state).
     public static func save(generator: Generator, ema: Generator?, discriminator: Discriminator, config: ModelConfig,
-                            to dir: URL, provenance: [String: String] = [:]) throws {
+                            to dir: URL, provenance: [String: String] = [:], extra: ((URL) throws -> Void)? = nil) throws {
         try AtomicDirectory.write(dir) { tmp in
+            try extra?(tmp)
             try generator.save(to: tmp.appendingPathComponent("G.safetensors"))
             try ema?.save(to: tmp.appendingPathComponent("G_ema.safetensors"))
             try discriminator.save(to: tmp.appendingPathComponent("D.safetensors"))

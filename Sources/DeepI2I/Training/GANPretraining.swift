@@ -5,8 +5,11 @@ import Torch
 
 /// Class-conditional BigGAN training (G + projection D, hinge loss, Adam with BigGAN's defaults,
 /// optional EMA of G), producing a source GAN for transfer in BigGAN-PyTorch's layout (`GANDirectory`).
-/// The GAN directory is rewritten atomically every `checkpointEvery` iterations and on Ctrl-C.
-public func pretrainGAN(config: GANTrainingConfig, outDirectory: URL, stop: StopSignal? = nil,
+/// The GAN directory is rewritten atomically every `checkpointEvery` iterations and on Ctrl-C, with the
+/// optimizer moments, random states and data position beside the weights (`GANTrainingState`), so
+/// `resume` continues exactly where it stopped, as BigGAN-PyTorch's `--resume` does with its
+/// G_optim/D_optim/state_dict files.
+public func pretrainGAN(config: GANTrainingConfig, outDirectory: URL, resume: Bool = false, stop: StopSignal? = nil,
                         hooks: TrainingHooks = TrainingHooks()) throws -> TrainingOutcome {
     let dataset: PackedDataset
     do { dataset = try PackedDataset(at: URL(fileURLWithPath: config.data)) } catch {
@@ -15,9 +18,13 @@ public func pretrainGAN(config: GANTrainingConfig, outDirectory: URL, stop: Stop
     guard dataset.resolution == config.resolution else {
         throw TrainingError.invalidConfig("the dataset is \(dataset.resolution)x\(dataset.resolution), --resolution is \(config.resolution)")
     }
+    let saved: GANTrainingState.Record? = resume ? try GANTrainingState.read(outDirectory) : nil
     var model = try ModelConfig(resolution: config.resolution, channels: config.channels, classCount: dataset.classCount)
     model.classNames = dataset.manifest.classNames
     model.classRows = Array(0..<dataset.classCount)
+    if let saved, saved.config.withoutIterations != config.withoutIterations {
+        throw TrainingError.checkpoint("--resume: \(outDirectory.path) was trained with other options than these (only --iterations may change)")
+    }
     try Torch.manualSeed(config.seed)
     let initRNG = try RandomGenerator(seed: config.seed)
     let G = try Generator(config: model, generator: initRNG)
@@ -31,21 +38,33 @@ public func pretrainGAN(config: GANTrainingConfig, outDirectory: URL, stop: Stop
     let gOpt = try adam(G, config.generatorLR), dOpt = try adam(D, config.discriminatorLR)
     let rng = try RandomGenerator(seed: config.seed &+ 1)
     let loader = try DataLoader(dataset: dataset, split: .train, batchSize: config.batchSize, seed: config.seed, prefetch: 0)
-    var stream = try BatchStream(loader: loader)
+    var iteration = 0
+    var position = BatchStream.Position()
+    if let saved {
+        try GANTrainingState.restore(outDirectory, record: saved, generator: G, ema: ema, discriminator: D,
+                                     optimizers: [("G", gOpt), ("D", dOpt)], samplingRNG: rng)
+        iteration = saved.iteration
+        position = saved.position
+        hooks.log("resuming \(outDirectory.path) at iteration \(iteration)")
+    }
+    var stream = try BatchStream(loader: loader, position: position)
     try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
     let samplesDir = outDirectory.deletingLastPathComponent().appendingPathComponent(outDirectory.lastPathComponent + "-samples")
     try FileManager.default.createDirectory(at: samplesDir, withIntermediateDirectories: true)
-    let log = try LossLog(url: samplesDir.appendingPathComponent("log.jsonl"), keepingThrough: nil)
-    let progress = ProgressBar(total: config.iterations)
+    let log = try LossLog(url: samplesDir.appendingPathComponent("log.jsonl"), keepingThrough: resume ? iteration : nil)
+    let progress = ProgressBar(total: config.iterations, start: iteration)
     progress.enabled = hooks.showProgress
     let fixedZ = try Tensor.randn([8 * dataset.classCount, model.dimZ], generator: RandomGenerator(seed: config.seed &+ 2))
     let started = Date()
 
     func rows(_ n: Int) throws -> Tensor { try Tensor.randint(0, dataset.classCount, [n], generator: rng) }
     func save(_ iteration: Int) throws {
+        let record = GANTrainingState.Record(iteration: iteration, position: stream.position, optimizerSteps: [:], config: config)
         try GANDirectory.save(generator: G, ema: ema, discriminator: D, config: model, to: outDirectory,
                               provenance: ["source": "deepi2i pretrain-gan", "iterations": String(iteration),
-                                           "data": dataset.url.path])
+                                           "data": dataset.url.path]) { tmp in
+            try GANTrainingState.write(record, optimizers: [("G", gOpt), ("D", dOpt)], samplingRNG: rng, into: tmp)
+        }
     }
     func writeSamples(_ iteration: Int) throws {
         // Rows: classes; columns: fixed z. Drawn by the EMA generator when there is one.
@@ -59,7 +78,6 @@ public func pretrainGAN(config: GANTrainingConfig, outDirectory: URL, stop: Stop
                               scale: config.resolution < 64 ? 2 : 1)
     }
 
-    var iteration = 0
     while iteration < config.iterations {
         if stop?.requested == true || hooks.stopAfter == iteration {
             progress.finish()
@@ -121,4 +139,70 @@ public func pretrainGAN(config: GANTrainingConfig, outDirectory: URL, stop: Stop
         hooks.log("warning: \(e) (losses.png skipped)")
     }
     return .completed(iterations: iteration)
+}
+
+/// The resumable part of a GAN directory: `training_state.json` (iteration, data position, options)
+/// and `training_state.safetensors` (Adam moments of G and D, random-generator states).
+public enum GANTrainingState {
+    public static let documentFile = "training_state.json"
+    public static let tensorFile = "training_state.safetensors"
+
+    public struct Record: Codable, Equatable {
+        public var iteration: Int
+        public var position: BatchStream.Position
+        public var optimizerSteps: [String: Int]
+        public var config: GANTrainingConfig
+    }
+
+    public static func read(_ dir: URL) throws -> Record {
+        let url = dir.appendingPathComponent(documentFile)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw TrainingError.checkpoint("--resume: \(dir.path) has no \(documentFile) (it was not written by pretrain-gan, or by a version without resume)")
+        }
+        do { return try JSONDecoder().decode(Record.self, from: data) } catch {
+            throw TrainingError.checkpoint("\(url.path) is unreadable: \(describe(error))")
+        }
+    }
+
+    static func write(_ record: Record, optimizers: [(String, Adam)], samplingRNG: RandomGenerator, into dir: URL) throws {
+        var tensors: [(name: String, tensor: Tensor)] = [
+            ("rng.sampling", try samplingRNG.state()), ("rng.default", try RandomGenerator.defaultState()),
+        ]
+        var record = record
+        for (label, optimizer) in optimizers {
+            let (moments, count) = try optimizer.stateDict()
+            tensors += moments.map { ("optimizer.\(label).\($0.name)", $0.tensor) }
+            record.optimizerSteps[label] = count
+        }
+        try StateDictFile.write(tensors, to: dir.appendingPathComponent(tensorFile))
+        try AtomicDirectory.writeJSON(record, to: dir.appendingPathComponent(documentFile))
+    }
+
+    static func restore(_ dir: URL, record: Record, generator: Generator, ema: Generator?, discriminator: Discriminator,
+                        optimizers: [(String, Adam)], samplingRNG: RandomGenerator) throws {
+        func load(_ network: Module, _ file: String) throws {
+            let url = dir.appendingPathComponent(file)
+            do { try network.load(from: url) } catch {
+                throw TrainingError.checkpoint("\(url.path) does not fit the GAN being trained: \(describe(error))")
+            }
+        }
+        try load(generator, "G.safetensors")
+        try load(discriminator, "D.safetensors")
+        if let ema { try load(ema, "G_ema.safetensors") }
+        let tensors = try StateDictFile.readDictionary(dir.appendingPathComponent(tensorFile))
+        for (label, optimizer) in optimizers {
+            guard let count = record.optimizerSteps[label] else {
+                throw TrainingError.checkpoint("\(dir.path) has no state for optimizer \(label)")
+            }
+            let p = "optimizer.\(label)."
+            var own: [String: Tensor] = [:]
+            for (k, v) in tensors where k.hasPrefix(p) { own[String(k.dropFirst(p.count))] = v }
+            try optimizer.loadStateDict(tensors: own, step: count)
+        }
+        guard let sampling = tensors["rng.sampling"], let defaultState = tensors["rng.default"] else {
+            throw TrainingError.checkpoint("\(dir.path) lacks random-generator states")
+        }
+        try samplingRNG.setState(sampling)
+        try RandomGenerator.setDefaultState(defaultState)
+    }
 }

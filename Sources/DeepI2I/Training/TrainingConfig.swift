@@ -40,6 +40,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var levels: [Int]?
     /// Use only the deepest N of the active levels.
     public var encoderLevels: Int?
+    /// Fusion weight per level (width as a string, as in ModelConfig; `allFusionLevels` sets every
+    /// active level). nil: the official values, 0.1 at every level for transfer and {deep: 1,
+    /// width 32: 0.1} for scratch. An active level not named keeps its official value.
+    public var fusionWeights: [String: Double]?
+    public static let allFusionLevels = "all"
     public var fusionMode: FusionMode = .adaptor
     public var seed: UInt64 = 0
     public var checkpointEvery = 1000
@@ -64,6 +69,15 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             throw fail("--checkpoint-every, --keep, --sample-every and --sample-rows must be >= 1")
         }
         if let n = encoderLevels, n < 1 { throw fail("--encoder-levels must be >= 1") }
+        for (level, w) in fusionWeights ?? [:] {
+            guard level == Self.allFusionLevels || (Int(level) ?? 0) > 0 else {
+                throw fail("fusion weight for '\(level)': not a feature width")
+            }
+            guard w.isFinite, w >= 0 else { throw fail("fusion weight at \(level) must be a finite number >= 0, got \(w)") }
+        }
+        for w in [adversarialWeight, reconstructionWeight] where !(w.isFinite && w >= 0) {
+            throw fail("loss weights (--adv-weight, --rec-weight) must be finite and >= 0, got \(w)")
+        }
         for lr in [generatorLR, discriminatorLR, adaptorLR, encoderLR] where !(lr > 0) {
             throw fail("learning rates must be positive, got \(lr)")
         }
@@ -95,6 +109,13 @@ public struct GANTrainingConfig: Codable, Equatable, Sendable {
         self.data = data
         self.resolution = resolution
         self.channels = channels
+    }
+
+    /// The options that must match for a resume to be exact (the iteration budget may change).
+    var withoutIterations: GANTrainingConfig {
+        var c = self
+        c.iterations = 0
+        return c
     }
 }
 

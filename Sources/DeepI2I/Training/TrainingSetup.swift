@@ -45,6 +45,24 @@ public enum TrainingSetup {
         return chosen
     }
 
+    /// The fusion weights of the active levels: the official defaults with `overrides` applied. An
+    /// override for a level that is not active is an error (it would silently do nothing).
+    public static func fusionWeights(levels: [Int], scratch: Bool, overrides: [String: Double]?) throws -> [String: Double] {
+        var weights = scratch ? ModelConfig.scratchFusionWeights(levels: levels)
+            : Dictionary(uniqueKeysWithValues: levels.map { (String($0), 0.1) })
+        var overrides = overrides ?? [:]
+        if let all = overrides.removeValue(forKey: TrainingConfig.allFusionLevels) {
+            for level in weights.keys { weights[level] = all }
+        }
+        for (level, w) in overrides {
+            guard weights[level] != nil else {
+                throw TrainingError.invalidConfig("a fusion weight is given for width \(level), but the active fusion levels are \(levels)")
+            }
+            weights[level] = w
+        }
+        return weights
+    }
+
     public static func make(_ config: TrainingConfig, dataset: PackedDataset) throws -> Networks {
         let classNames = dataset.manifest.classNames
         func configure(_ base: ModelConfig, scratch: Bool) throws -> ModelConfig {
@@ -55,8 +73,7 @@ public enum TrainingSetup {
             m.classNames = classNames
             m.classRows = Array(0..<classNames.count)  // dataset class k uses row k (official)
             m.fusionLevels = try fusionLevels(resolution: m.resolution, levels: config.levels, encoderLevels: config.encoderLevels)
-            m.fusionWeights = scratch ? ModelConfig.scratchFusionWeights(levels: m.fusionLevels)
-                : Dictionary(uniqueKeysWithValues: m.fusionLevels.map { (String($0), 0.1) })
+            m.fusionWeights = try fusionWeights(levels: m.fusionLevels, scratch: scratch, overrides: config.fusionWeights)
             m.fusionMode = config.fusionMode
             try m.validate()
             return m
