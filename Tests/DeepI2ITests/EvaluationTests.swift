@@ -66,9 +66,33 @@ final class EvaluationTests: XCTestCase {
         }
     }
 
+    func testMaskIoU() throws {
+        // 2 pairs of 1x4 "images": identical masks, then masks sharing 1 of 3 foreground pixels.
+        let a = try Tensor([Float](arrayLiteral: 1, 1, -1, -1, 1, 1, -1, -1), shape: [2, 1, 1, 4])
+        let b = try Tensor([Float](arrayLiteral: 1, 1, -1, -1, -1, 1, 1, -1), shape: [2, 1, 1, 4])
+        XCTAssertEqual(try MetricRegistry.maskIoU(a, b), (1 + 1.0 / 3) / 2, accuracy: 1e-6)
+        let empty = try Tensor([Float](repeating: -1, count: 4), shape: [1, 1, 1, 4])
+        XCTAssertEqual(try MetricRegistry.maskIoU(empty, empty), 1)
+        // On a model: translations pair with their recorded inputs; the chance level is reported too.
+        let dataset = try SmallAnimalMNIST.dataset(perClass: 40)
+        let model = try DeepI2IModel(config: ModelConfig(resolution: 32, channels: 8, classCount: 10), seed: 5)
+        model.eval()
+        let context = try makeContext(batchSize: 4, dataset: dataset, model: model)
+        let sources = try context.translationSources()
+        XCTAssertEqual(sources.count, 10)
+        for (target, indices) in sources.enumerated() {
+            XCTAssertEqual(indices.count, 3)
+            XCTAssertTrue(indices.allSatisfy { dataset.labels[$0] != target })
+        }
+        let result = try Evaluation.run(context, metrics: ["mask-iou"], modelDescription: "tiny").metrics[0]
+        XCTAssertEqual(result.name, "mask-IoU")
+        XCTAssertTrue((0...1).contains(result.value))
+        XCTAssertTrue((0...1).contains(try XCTUnwrap(result.extras["chance"])))
+    }
+
     func testUnknownMetricsAndMissingClassifierAreTypedErrors() throws {
         XCTAssertThrowsError(try MetricRegistry.definition(named: "is")) { error in
-            XCTAssertEqual(error as? EvaluationError, .unknownMetric("is", known: ["mfid", "mkid", "rc", "fc"]))
+            XCTAssertEqual(error as? EvaluationError, .unknownMetric("is", known: ["mfid", "mkid", "rc", "fc", "mask-iou"]))
         }
         let dataset = try SmallAnimalMNIST.dataset(perClass: 40)
         let model = try DeepI2IModel(config: ModelConfig(resolution: 32, channels: 8, classCount: 10), seed: 5)

@@ -13,6 +13,7 @@ public final class EvaluationContext {
     public let progress: (String) -> Void
 
     private var translationCache: [Tensor]?
+    private var sourceCache: [[Int]]?
     private var realCache: [Tensor]?
     private var fakeFeatureCache: [Tensor]?
     private var realFeatureCache: [Tensor]?
@@ -51,12 +52,14 @@ public final class EvaluationContext {
         guard !testIndices.isEmpty else { throw EvaluationError.invalidArgument("\(dataset.url.path) has no test images") }
         model.eval()
         var out: [Tensor] = []
+        var allSources: [[Int]] = []
         for target in 0..<dataset.classCount {
             var sources = testIndices.filter { dataset.labels[$0] != target }
             if sources.isEmpty { sources = testIndices }
             var rng = SplitMix64(seed: options.seed, stream: UInt64(target))
             rng.shuffle(&sources)
             let chosen = (0..<options.perClass).map { sources[$0 % sources.count] }
+            allSources.append(chosen)
             let zGenerator = try RandomGenerator(seed: options.seed &* 1_000_003 &+ UInt64(target))
             let z = try Tensor.randn([options.perClass, model.config.dimZ], generator: zGenerator).to(device)
             var parts: [Tensor] = []
@@ -70,7 +73,15 @@ public final class EvaluationContext {
             progress("translated \(options.perClass) images into '\(classNames[target])' (\(target + 1)/\(dataset.classCount))")
         }
         translationCache = out
+        sourceCache = allSources
         return out
+    }
+
+    /// Per target class, the dataset indices of the test images that `translations()` translated, in order.
+    public func translationSources() throws -> [[Int]] {
+        if let sourceCache { return sourceCache }
+        _ = try translations()
+        return sourceCache ?? []
     }
 
     /// Real test images per class.

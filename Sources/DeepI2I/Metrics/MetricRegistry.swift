@@ -30,7 +30,7 @@ public struct MetricDefinition {
 /// The metrics by name, in the spirit of StyleGAN's metric_main: training and the CLI look them up
 /// here, so a new metric is one entry.
 public enum MetricRegistry {
-    public static let all: [MetricDefinition] = [mFID, mKID, rc, fc]
+    public static let all: [MetricDefinition] = [mFID, mKID, rc, fc, maskIoU]
     public static var names: [String] { all.map(\.name) }
 
     public static func definition(named name: String) throws -> MetricDefinition {
@@ -116,5 +116,39 @@ public enum MetricRegistry {
             correct += accuracy * Double(real.size(0)); total += Double(real.size(0))
         }
         return MetricResult(name: "FC", value: correct / total, perClass: perClass)
+    }
+
+    /// Mask IoU: how much a translation keeps its input's layout, for silhouette data (foreground =
+    /// channel mean above mid-grey). Per target class, the mean IoU of input and translation masks; the
+    /// extra `chance` pairs the same inputs with real test images of the target class instead, the
+    /// value a translator that ignores its input's pose would get.
+    static let maskIoU = MetricDefinition(
+        name: "mask-iou", summary: "foreground IoU of input and translation (pose kept; silhouette data)",
+        lowerIsBetter: false, needsFeatures: false, needsClassifier: false
+    ) { context in
+        let translations = try context.translations(), sources = try context.translationSources()
+        let real = try context.realImages()
+        var perClass: [Double] = [], chance: [Double] = []
+        for (target, fakes) in translations.enumerated() {
+            let inputs = try context.dataset.tensor(at: sources[target], device: context.device)
+            let n = inputs.size(0), r = real[target].size(0)
+            let cycled = try real[target].indexSelect(dim: 0, index: Tensor((0..<n).map { Int64($0 % r) }, device: context.device))
+            perClass.append(try maskIoU(inputs, fakes))
+            chance.append(try maskIoU(inputs, cycled))
+        }
+        let k = Double(perClass.count)
+        return MetricResult(name: "mask-IoU", value: perClass.reduce(0, +) / k, perClass: perClass,
+                            extras: ["chance": chance.reduce(0, +) / k])
+    }
+
+    /// Mean over pairs of |A and B| / |A or B| for images in [-1, 1] of shape [N, C, H, W].
+    public static func maskIoU(_ a: Tensor, _ b: Tensor) throws -> Double {
+        let ma = try a.mean(dims: [1]).gt(0).to(dtype: .f32), mb = try b.mean(dims: [1]).gt(0).to(dtype: .f32)
+        let intersection = try (ma * mb).sum(dims: [1, 2])
+        let union = try (ma + mb - ma * mb).sum(dims: [1, 2])
+        // Two empty masks agree perfectly.
+        let iou = try Tensor.where(union.gt(0), intersection / union.clamp(min: 1),
+                                   Tensor.ones(union.shape, device: union.device))
+        return try iou.mean().item()
     }
 }
