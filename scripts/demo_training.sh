@@ -9,7 +9,7 @@ scripts/setup.sh release
 B=$PWD/.build/release/deepi2i
 W=${W:-runs/demo}
 GAN_ITERS=${GAN_ITERS:-1000}
-ITERS=${ITERS:-1500}
+ITERS=${ITERS:-3000}
 CH=${CH:-16}
 mkdir -p "$W"
 cd "$W"
@@ -17,10 +17,23 @@ cd "$W"
 [ -d animal32 ] || $B prepare --builtin animal-mnist --out animal32 --resolution 32 --per-class 112
 [ -d gan ] || $B pretrain-gan --data fashion32 --out gan --channels "$CH" --batch 32 --iterations "$GAN_ITERS" \
     --ema --ema-start 200 --sample-every 250 --checkpoint-every 250
-# The two DeepI2I runs side by side, one thread each, identical budget (batch 16, no accumulation).
+# The two DeepI2I runs side by side, one thread each, identical budget (batch 16, no accumulation) and the
+# same fusion weights (1 at widths 8 and 4: scratch's official values; transfer's official 0.1 gives this
+# small source GAN's frozen encoder too little say, see docs/training-demo.md). OFFICIAL=1 adds the
+# transfer run with the official 0.1 for the ablation.
 DEEPI2I_THREADS=1 $B train --data animal32 --from gan --out transfer --iterations "$ITERS" --phase1-iterations 200 \
-    --batch 16 --accumulate 1 --sample-every 250 --checkpoint-every 500 --sample-rows 8 &
+    --fusion-weights 1 --batch 16 --accumulate 1 --sample-every 250 --checkpoint-every 500 --sample-rows 8 &
 DEEPI2I_THREADS=1 $B train --data animal32 --scratch --channels "$CH" --out scratch --iterations "$ITERS" \
     --batch 16 --accumulate 1 --sample-every 250 --checkpoint-every 500 --sample-rows 8 &
 wait
+if [ "${OFFICIAL:-0}" = 1 ]; then
+    $B train --data animal32 --from gan --out transfer-official --iterations "$ITERS" --phase1-iterations 200 \
+        --batch 16 --accumulate 1 --sample-every 250 --checkpoint-every 500 --sample-rows 8
+fi
+# Metrics: a real-data classifier for RC, then every metric with 50 translations per target class.
+[ -d classifier ] || $B train-classifier --data animal32 --out classifier --iterations 300
+for run in transfer scratch $([ "${OFFICIAL:-0}" = 1 ] && echo transfer-official); do
+    $B evaluate --model $run/model --data animal32 --classifier classifier --per-class 50 --fc-iterations 100 \
+        --metrics mfid,mkid,rc,fc,mask-iou --out eval-$run
+done
 echo "sample sheets: $W/transfer/samples, $W/scratch/samples; models: $W/transfer/model, $W/scratch/model"
