@@ -1,0 +1,84 @@
+import Foundation
+import ImageIO
+import XCTest
+
+/// A real Ctrl-C (SIGINT to the process) during `pretrain-gan` and `train`: the command finishes the
+/// iteration, writes its resumable state, exits with status 0, and `--resume` continues from there.
+final class InterruptCLITests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("deepi2i-sigint-\(UUID().uuidString.prefix(8))")
+        // 3 classes x 10 small images in an ImageFolder tree, packed at 32 px.
+        for (k, name) in ["a", "b", "c"].enumerated() {
+            let folder = dir.appendingPathComponent("src/\(name)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for i in 0..<10 {
+                try CLI.writeImage(folder.appendingPathComponent("\(i).png"), shade: UInt8(k * 80 + i * 5))
+            }
+        }
+        let r = try CLI.run(["prepare", dir.appendingPathComponent("src").path, "--resolution", "32",
+                             "--out", dir.appendingPathComponent("data").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    /// Starts the binary, waits until `ready` holds, sends SIGINT and waits for the exit.
+    private func interrupt(_ arguments: [String], when ready: () -> Bool, name: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = arguments
+        let outURL = dir.appendingPathComponent("\(name).out"), errURL = dir.appendingPathComponent("\(name).err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        let deadline = Date().addingTimeInterval(300)
+        while !ready(), process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertTrue(process.isRunning, "\(name) ended before it could be interrupted")
+        process.interrupt()
+        process.waitUntilExit()
+        return (process.terminationStatus, try String(contentsOf: outURL, encoding: .utf8), try String(contentsOf: errURL, encoding: .utf8))
+    }
+
+    private func lines(_ url: URL) -> Int {
+        ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+
+    func testCtrlCWritesResumableStateForPretrainingAndTraining() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: CLI.binary.path), "run `swift build` first")
+        let data = dir.appendingPathComponent("data").path
+        let gan = dir.appendingPathComponent("gan")
+        let ganLog = dir.appendingPathComponent("gan-samples/log.jsonl")
+        let g = try interrupt(["pretrain-gan", "--data", data, "--out", gan.path, "--channels", "8", "--batch", "4",
+                               "--iterations", "100000", "--sample-every", "100000", "--checkpoint-every", "100000"],
+                              when: { lines(ganLog) >= 2 }, name: "gan")
+        XCTAssertEqual(g.status, 0, g.stderr)
+        XCTAssertTrue(g.stderr.contains("interrupt: finishing this iteration"), g.stderr)
+        XCTAssertTrue(g.stdout.contains("interrupted after"), g.stdout)
+        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: gan.appendingPathComponent("training_state.json"))) as? [String: Any]
+        let done = try XCTUnwrap(state?["iteration"] as? Int)
+        XCTAssertGreaterThanOrEqual(done, 2)
+        let resumed = try CLI.run(["pretrain-gan", "--out", gan.path, "--resume", "--iterations", String(done + 1)])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("trained to iteration \(done + 1)"), resumed.stdout)
+        XCTAssertEqual(lines(ganLog), done + 1)
+
+        let run = dir.appendingPathComponent("run")
+        let t = try interrupt(["train", "--data", data, "--from", gan.path, "--out", run.path, "--batch", "4", "--accumulate", "1",
+                               "--iterations", "100000", "--phase1-iterations", "1", "--sample-every", "100000",
+                               "--checkpoint-every", "100000", "--sample-rows", "1"],
+                              when: { lines(run.appendingPathComponent("log.jsonl")) >= 2 }, name: "train")
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue(t.stdout.contains("interrupted at iteration"), t.stdout)
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: run.appendingPathComponent("checkpoints").path)
+            .filter { $0.hasPrefix("iter-") }
+        XCTAssertEqual(checkpoints.count, 1, "\(checkpoints)")
+        let at = try XCTUnwrap(Int(try XCTUnwrap(checkpoints.first).dropFirst("iter-".count)))
+        let continued = try CLI.run(["train", "--out", run.path, "--resume", "--iterations", String(at + 1)])
+        XCTAssertEqual(continued.status, 0, continued.stderr)
+        XCTAssertTrue(continued.stdout.contains("trained to iteration \(at + 1)"), continued.stdout)
+    }
+}
