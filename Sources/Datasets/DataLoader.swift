@@ -24,10 +24,13 @@ public final class DataLoader: @unchecked Sendable {  // immutable configuration
     private let members: [Int]
     private let byClass: [[Int]]
 
+    /// `perClassLimit` keeps only the first N images of each class of the split (in the split's order):
+    /// data-scarcity studies on the same test split.
     public init(dataset: PackedDataset, split: PackedDataset.Split = .train, batchSize: Int, shuffles: Bool = true,
-                dropsLast: Bool = true, seed: UInt64 = 0, prefetch: Int = 2) throws {
+                dropsLast: Bool = true, seed: UInt64 = 0, prefetch: Int = 2, perClassLimit: Int? = nil) throws {
         guard batchSize > 0 else { throw DatasetError.invalidArgument("batch size must be positive") }
         guard prefetch >= 0 else { throw DatasetError.invalidArgument("prefetch must be >= 0") }
+        if let perClassLimit, perClassLimit < 1 { throw DatasetError.invalidArgument("images per class must be >= 1, got \(perClassLimit)") }
         self.dataset = dataset
         self.split = split
         self.batchSize = batchSize
@@ -35,9 +38,23 @@ public final class DataLoader: @unchecked Sendable {  // immutable configuration
         self.dropsLast = dropsLast
         self.seed = seed
         self.prefetch = prefetch
-        members = dataset.indices(split)
-        byClass = dataset.indicesByClass(split)
+        if let perClassLimit {
+            var kept = [Int](repeating: 0, count: dataset.classCount)
+            members = dataset.indices(split).filter { index in
+                let label = dataset.labels[index]
+                kept[label] += 1
+                return kept[label] <= perClassLimit
+            }
+            let memberSet = Set(members)
+            byClass = dataset.indicesByClass(split).map { $0.filter(memberSet.contains) }
+        } else {
+            members = dataset.indices(split)
+            byClass = dataset.indicesByClass(split)
+        }
     }
+
+    /// Images this loader draws from.
+    public var imageCount: Int { members.count }
 
     /// Number of batches per epoch.
     public var batchesPerEpoch: Int {

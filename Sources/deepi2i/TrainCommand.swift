@@ -40,6 +40,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No adaptor: encoder features are added to the generator directly.") var noAdaptor = false
     @Option(help: "Networks transferred from the GAN (any of G,D,E); the rest random.") var transfer = "G,D,E"
     @Option(help: "Channel width for --scratch.") var channels = 64
+    @Option(help: "Train on only the first N training images of each class (data-scarcity studies).") var trainPerClass: Int?
     @Option var seed: UInt64 = 0
     @Option var checkpointEvery = 1000
     @Option(help: "Checkpoints kept.") var keep = 3
@@ -130,6 +131,7 @@ struct TrainCommand: ParsableCommand {
         c.encoderLevels = encoderLevels
         if let fusionWeights { c.fusionWeights = try Self.parseFusionWeights(fusionWeights) }
         c.fusionMode = noAdaptor ? .direct : .adaptor
+        c.trainImagesPerClass = trainPerClass
         c.seed = seed
         c.checkpointEvery = checkpointEvery
         c.keepCheckpoints = keep

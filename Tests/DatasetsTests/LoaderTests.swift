@@ -52,6 +52,19 @@ final class LoaderTests: XCTestCase {
         XCTAssertThrowsError(try loader.sampleBatch(ofClass: 10, count: 1, using: &rng))
     }
 
+    func testPerClassLimitKeepsTheFirstImagesOfEachClass() throws {
+        let limited = try DataLoader(dataset: dataset, batchSize: 4, seed: 1, perClassLimit: 3)
+        let byClass = dataset.indicesByClass(.train)
+        let expected = Set(byClass.flatMap { $0.prefix(3) })
+        XCTAssertEqual(limited.imageCount, 30)
+        XCTAssertEqual(Set(limited.order(epoch: 0)), expected)
+        XCTAssertEqual(Set(Array(limited.batches(epoch: 1)).flatMap(\.indices)), Set(limited.order(epoch: 1).prefix(28)))
+        var rng = SplitMix64(seed: 2)
+        XCTAssertTrue(Set(try limited.sampleBatch(ofClass: 4, count: 50, using: &rng).indices).isSubset(of: Set(byClass[4].prefix(3))))
+        XCTAssertEqual(try DataLoader(dataset: dataset, batchSize: 4, perClassLimit: 1000).imageCount, dataset.indices(.train).count)
+        XCTAssertThrowsError(try DataLoader(dataset: dataset, batchSize: 4, perClassLimit: 0))
+    }
+
     func testBenchmarkRuns() throws {
         let result = try LoaderBenchmark.run(dataset: dataset, batchSize: 32, epochs: 2, prefetch: 2)
         XCTAssertEqual(result.images, 2 * (300 / 32) * 32)

@@ -46,6 +46,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var fusionWeights: [String: Double]?
     public static let allFusionLevels = "all"
     public var fusionMode: FusionMode = .adaptor
+    /// Train on only the first N training images of each class (data-scarcity studies; nil: all).
+    public var trainImagesPerClass: Int?
     public var seed: UInt64 = 0
     public var checkpointEvery = 1000
     public var keepCheckpoints = 3
@@ -69,6 +71,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             throw fail("--checkpoint-every, --keep, --sample-every and --sample-rows must be >= 1")
         }
         if let n = encoderLevels, n < 1 { throw fail("--encoder-levels must be >= 1") }
+        if let n = trainImagesPerClass, n < 1 { throw fail("--train-per-class must be >= 1") }
         for (level, w) in fusionWeights ?? [:] {
             guard level == Self.allFusionLevels || (Int(level) ?? 0) > 0 else {
                 throw fail("fusion weight for '\(level)': not a feature width")

@@ -75,7 +75,8 @@ public func trainDeepI2I(config: TrainingConfig, runDirectory: URL, resume: Bool
 
     // Record how this run was made, beside its outputs.
     let record = RunRecord(config: config, model: model.config, dataset: dataset.url.path,
-                           trainImages: dataset.indices(.train).count, trainsEncoder: roles.trainsEncoder,
+                           trainImages: config.trainImagesPerClass.map { n in dataset.indicesByClass(.train).reduce(0) { $0 + min($1.count, n) } }
+                               ?? dataset.indices(.train).count, trainsEncoder: roles.trainsEncoder,
                            phase1Iterations: roles.phase1Iterations, resumedFrom: checkpoint?.path,
                            libtorch: Torch.version, threads: Torch.threadCount)
     let json = JSONEncoder()
@@ -83,7 +84,7 @@ public func trainDeepI2I(config: TrainingConfig, runDirectory: URL, resume: Bool
     try json.encode(record).write(to: runDirectory.appendingPathComponent("run.json"), options: .atomic)
 
     let loader = try DataLoader(dataset: dataset, split: .train, batchSize: config.microBatchSize, shuffles: true,
-                                dropsLast: true, seed: config.seed, prefetch: 0)
+                                dropsLast: true, seed: config.seed, prefetch: 0, perClassLimit: config.trainImagesPerClass)
     var stream = try BatchStream(loader: loader, position: position)
     let samples = try SampleGrid(dataset: dataset, model: model, rows: config.sampleRows, seed: config.seed)
     let samplesDir = runDirectory.appendingPathComponent("samples")
