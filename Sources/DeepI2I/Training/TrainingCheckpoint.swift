@@ -51,15 +51,7 @@ public enum TrainingCheckpoint {
             try AtomicDirectory.write(final) { tmp in
                 try ModelDirectory.save(step.model, to: tmp.appendingPathComponent("model"),
                                         provenance: ["source": "deepi2i train", "iteration": String(state.iteration)])
-                var tensors: [(name: String, tensor: Tensor)] = [
-                    ("rng.sampling", try samplingRNG.state()), ("rng.default", try RandomGenerator.defaultState()),
-                ]
-                var steps: [String: Int] = [:]
-                for (label, optimizer) in step.optimizers {
-                    let (moments, count) = try optimizer.stateDict()
-                    tensors += moments.map { ("optimizer.\(label).\($0.name)", $0.tensor) }
-                    steps[label] = count
-                }
+                let (tensors, steps) = try OptimizerSnapshot.tensors(optimizers: step.optimizers, samplingRNG: samplingRNG)
                 try StateDictFile.write(tensors, to: tmp.appendingPathComponent("state.safetensors"))
                 var state = state
                 state.optimizerSteps = steps
@@ -83,20 +75,8 @@ public enum TrainingCheckpoint {
             }
         }
         let tensors = try StateDictFile.readDictionary(checkpoint.appendingPathComponent("state.safetensors"))
-        for (label, optimizer) in step.optimizers {
-            guard let count = state.optimizerSteps[label] else {
-                throw TrainingError.checkpoint("\(checkpoint.path) has no state for optimizer \(label)")
-            }
-            let p = "optimizer.\(label)."
-            var own: [String: Tensor] = [:]
-            for (k, v) in tensors where k.hasPrefix(p) { own[String(k.dropFirst(p.count))] = v }
-            try optimizer.loadStateDict(tensors: own, step: count)
-        }
-        guard let sampling = tensors["rng.sampling"], let defaultState = tensors["rng.default"] else {
-            throw TrainingError.checkpoint("\(checkpoint.path) lacks random-generator states")
-        }
-        try samplingRNG.setState(sampling)
-        try RandomGenerator.setDefaultState(defaultState)
+        try OptimizerSnapshot.restore(tensors, steps: state.optimizerSteps, optimizers: step.optimizers,
+                                      samplingRNG: samplingRNG, source: checkpoint.path)
         return state
     }
 }
