@@ -149,6 +149,11 @@ final class TrainingLoopTests: XCTestCase {
         XCTAssertThrowsError(try config.validate())
         config.fusionWeights = ["eight": 1]
         XCTAssertThrowsError(try config.validate())
+        var fineTune = fx.config(.model(directory: "unused"))
+        fineTune.fusionWeights = ["8": 1]
+        XCTAssertThrowsError(try fineTune.validate()) { error in
+            XCTAssertTrue("\(error)".contains("--from-model keeps the saved model's"), "\(error)")
+        }
     }
 
     /// pretrain-gan interrupted and resumed ends with exactly the weights (G, G_ema, D) and losses of an

@@ -72,6 +72,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         }
         if let n = encoderLevels, n < 1 { throw fail("--encoder-levels must be >= 1") }
         if let n = trainImagesPerClass, n < 1 { throw fail("--train-per-class must be >= 1") }
+        if case .model = initialisation, levels != nil || encoderLevels != nil || fusionWeights != nil {
+            throw fail("--levels, --encoder-levels and --fusion-weights shape a new model; --from-model keeps the saved model's")
+        }
         for (level, w) in fusionWeights ?? [:] {
             guard level == Self.allFusionLevels || (Int(level) ?? 0) > 0 else {
                 throw fail("fusion weight for '\(level)': not a feature width")
