@@ -49,6 +49,16 @@ if [ -n "${FEW:-}" ]; then
     wait
     RUNS="$RUNS transfer-n$FEW scratch-n$FEW"
 fi
+# Source-GAN quality: LONG_GAN=N trains the same GAN for N iterations (its first 996 equal the committed
+# GAN's: same seed) and transfers from it for FEW_ITERS iterations.
+if [ -n "${LONG_GAN:-}" ]; then
+    if [ -d gan$LONG_GAN ]; then $B pretrain-gan --out gan$LONG_GAN --resume  # finishes an interrupted one
+    else $B pretrain-gan --data fashion32 --out gan$LONG_GAN --channels "$CH" --batch 32 \
+        --iterations "$LONG_GAN" --ema --ema-start 200 --sample-every 500 --checkpoint-every 250; fi
+    run transfer-gan$LONG_GAN --data animal32 --from gan$LONG_GAN --iterations "$FEW_ITERS" --phase1-iterations 200 \
+        --fusion-weights 1 --batch 16 --accumulate 1 --sample-every 250 --checkpoint-every 500
+    RUNS="$RUNS transfer-gan$LONG_GAN"
+fi
 # Metrics: a real-data classifier for RC, then every metric with 50 translations per target class, under
 # two evaluation seeds (the spread between them is the sampling noise).
 [ "${EVAL:-1}" = 0 ] && exit 0
