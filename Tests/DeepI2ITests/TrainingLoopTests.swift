@@ -199,4 +199,23 @@ final class TrainingLoopTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("has no training_state.json"), "\(error)")
         }
     }
+
+    /// --rec-weight / --adv-weight scale the two terms of the G/A loss as logged; bad values are refused.
+    func testLossWeightsScaleTheGeneratorLoss() throws {
+        let fx = try fx
+        var config = fx.config()
+        config.iterations = 1
+        config.phase1Iterations = 0
+        config.reconstructionWeight = 10
+        config.adversarialWeight = 0.5
+        XCTAssertEqual(try trainDeepI2I(config: config, runDirectory: fx.run("weights"), hooks: fx.quiet), .completed(iterations: 1))
+        let record = try XCTUnwrap(LossLog.read(fx.run("weights").appendingPathComponent("log.jsonl")).first)
+        let g = try XCTUnwrap(record.losses["G"]), adv = try XCTUnwrap(record.losses["G_adv"]), rec = try XCTUnwrap(record.losses["G_rec"])
+        XCTAssertEqual(g, 0.5 * adv + 10 * rec, accuracy: 1e-5 * max(1, abs(g)))
+        config.reconstructionWeight = -1
+        XCTAssertThrowsError(try config.validate())
+        config.reconstructionWeight = 1
+        config.adversarialWeight = .nan
+        XCTAssertThrowsError(try config.validate())
+    }
 }
