@@ -40,11 +40,8 @@ struct PretrainGANCommand: ParsableCommand {
             throw CommandFailure("\(out) already exists (use --resume to continue it, --overwrite to replace it)")
         }
         let config = resume ? try resumedConfig(outURL) : try freshConfig()
-        let stop = StopSignal()
-        stop.install()
-        defer { stop.uninstall() }
         let start = Date()
-        switch try pretrainGAN(config: config, outDirectory: outURL, resume: resume, stop: stop) {
+        switch try StopSignal.listening({ stop in try pretrainGAN(config: config, outDirectory: outURL, resume: resume, stop: stop) }) {
         case .completed(let n):
             print("trained to iteration \(n) in \(Int(Date().timeIntervalSince(start))) s; GAN written to \(out)")
         case .interrupted(let n, _):

@@ -60,11 +60,8 @@ struct TrainCommand: ParsableCommand {
                 throw CommandFailure("\(out) already holds a run (use --resume, or another --out)")
             }
         }
-        let stop = StopSignal()
-        stop.install()
-        defer { stop.uninstall() }
         let start = Date()
-        switch try trainDeepI2I(config: config, runDirectory: runURL, resume: resume, stop: stop) {
+        switch try StopSignal.listening({ stop in try trainDeepI2I(config: config, runDirectory: runURL, resume: resume, stop: stop) }) {
         case .completed(let n):
             print("trained to iteration \(n) in \(Int(Date().timeIntervalSince(start))) s; model in \(runURL.appendingPathComponent("model").path)")
         case .interrupted(let n, let checkpoint):

@@ -32,6 +32,14 @@ public final class StopSignal: @unchecked Sendable {  // `requested` is guarded 
         self.source = source
     }
 
+    /// Runs `body` with a freshly installed signal, uninstalling it afterwards.
+    public static func listening<T>(_ body: (StopSignal) throws -> T) rethrows -> T {
+        let stop = StopSignal()
+        stop.install()
+        defer { stop.uninstall() }
+        return try body(stop)
+    }
+
     public func uninstall() {
         source?.cancel()
         source = nil

@@ -73,18 +73,18 @@ public func trainDeepI2I(config: TrainingConfig, runDirectory: URL, resume: Bool
     }
     let phase = { (i: Int) in i < roles.phase1Iterations ? 1 : 2 }
 
+    let loader = try DataLoader(dataset: dataset, split: .train, batchSize: config.microBatchSize, shuffles: true,
+                                dropsLast: true, seed: config.seed, prefetch: 0, perClassLimit: config.trainImagesPerClass)
+
     // Record how this run was made, beside its outputs.
     let record = RunRecord(config: config, model: model.config, dataset: dataset.url.path,
-                           trainImages: config.trainImagesPerClass.map { n in dataset.indicesByClass(.train).reduce(0) { $0 + min($1.count, n) } }
-                               ?? dataset.indices(.train).count, trainsEncoder: roles.trainsEncoder,
+                           trainImages: loader.imageCount, trainsEncoder: roles.trainsEncoder,
                            phase1Iterations: roles.phase1Iterations, resumedFrom: checkpoint?.path,
                            libtorch: Torch.version, threads: Torch.threadCount)
     let json = JSONEncoder()
     json.outputFormatting = [.prettyPrinted, .sortedKeys]
     try json.encode(record).write(to: runDirectory.appendingPathComponent("run.json"), options: .atomic)
 
-    let loader = try DataLoader(dataset: dataset, split: .train, batchSize: config.microBatchSize, shuffles: true,
-                                dropsLast: true, seed: config.seed, prefetch: 0, perClassLimit: config.trainImagesPerClass)
     var stream = try BatchStream(loader: loader, position: position)
     let samples = try SampleGrid(dataset: dataset, model: model, rows: config.sampleRows, seed: config.seed)
     let samplesDir = runDirectory.appendingPathComponent("samples")
