@@ -79,6 +79,9 @@ final class ErrorCLITests: XCTestCase {
         try expectFailure(["pretrain-gan", "--out", dir.appendingPathComponent("gan").path, "--resume"],
                           mentions: ["has no training_state.json"])
         try expectFailure(["pretrain-gan", "--out", dir.appendingPathComponent("new-gan").path], mentions: ["--data is required"])
+        try expectFailure(["pretrain-gan", "--out", dir.path, "--resume", "--overwrite"], mentions: ["--resume and --overwrite exclude each other"])
+        try expectFailure(["train", "--data", data, "--scratch", "--out", dir.appendingPathComponent("run").path,
+                           "--train-per-class", "0"], mentions: ["--train-per-class must be >= 1"])
         try expectFailure(["pretrain-gan", "--data", data, "--out", dir.path], mentions: ["already exists", "--resume"])
         try expectFailure(["train", "--data", data, "--scratch", "--out", dir.appendingPathComponent("run").path,
                            "--fusion-weights", "8:x"], mentions: ["--fusion-weights: expected a number or WIDTH:WEIGHT pairs"])
