@@ -12,6 +12,8 @@ public struct ServeOptions: Sendable {
     public var maxPending = 16
     /// Generator batch size.
     public var batchSize = 32
+    /// Example images the page offers (a model directory's samples/); empty offers none.
+    public var samples = SampleLibrary(directory: nil)
 
     public init() {}
 }

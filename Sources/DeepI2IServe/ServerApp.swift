@@ -15,7 +15,8 @@ import NIOCore
 ///   POST /api/translate?classes=a,b|all&samples=N&seed=S&truncation=T   body: PNG/JPEG bytes
 ///        -> {"classes": [...], "samples": N, "grid": base64 PNG, "images": [[base64 PNG per class] per sample]}
 ///   POST /api/morph?from=a&to=b&via=c,d&steps=K&seed=S&truncation=T&format=gif|png   body: PNG/JPEG
-///        -> image/gif (animation) or image/png (strip)
+///        -> image/gif (animation) or image/png (strip); format=json: {"gif", "strip": base64, "frames", "classes"}
+///   (bodies are raw PNG/JPEG bytes or multipart/form-data with an 'image' field; PageRoutes has the rest)
 /// Errors are 4xx/5xx with {"error": {"code", "message"}}.
 public enum DeepI2IServer {
     public static func router(queue: InferenceQueue, config: ModelConfig, options: ServeOptions) -> Router<BasicRequestContext> {
@@ -30,6 +31,7 @@ public enum DeepI2IServer {
         }
         router.post("/api/translate") { request, _ in await api.translate(request) }
         router.post("/api/morph") { request, _ in await api.morph(request) }
+        PageRoutes.add(to: router, api: api)
         return router
     }
 
@@ -108,17 +110,24 @@ struct RequestHandlers: Sendable {
             let seed = try UInt64(integer(q, "seed", default: 0, range: 0...Int(Int32.max)))
             let truncation = try real(q, "truncation", default: 1, range: 0...4)
             let format = q("format") ?? "gif"
-            guard format == "gif" || format == "png" else {
-                throw APIError(.badRequest, "bad-parameter", "format must be gif or png, got '\(format)'")
+            guard ["gif", "png", "json"].contains(format) else {
+                throw APIError(.badRequest, "bad-parameter", "format must be gif, png or json, got '\(format)'")
             }
             let image = try await decodeBody(request)
             let batch = options.batchSize
-            let bytes = try await queue.run { t -> [UInt8] in
+            let (gif, strip, count) = try await queue.run { t -> ([UInt8], [UInt8], Int) in
                 let frames = try t.morph(t.prepare(image), path: path, steps: steps, seed: seed,
                                          truncation: truncation, batchSize: batch)
-                return format == "gif" ? try GIFEncoder.animated(frames) : try ImageEncoder.png(ImageGrid.strip(frames))
+                return (format == "png" ? [] : try GIFEncoder.animated(frames),
+                        format == "gif" ? [] : try ImageEncoder.png(ImageGrid.strip(frames)), frames.count)
             }
-            return JSONBody.bytes(bytes, contentType: format == "gif" ? "image/gif" : "image/png")
+            if format == "json" { // the page shows both from one computation
+                return JSONBody.response([
+                    "classes": path.map { ClassSelection.name(of: $0, config: config) }, "frames": count,
+                    "gif": Data(gif).base64EncodedString(), "strip": Data(strip).base64EncodedString(),
+                ])
+            }
+            return JSONBody.bytes(format == "gif" ? gif : strip, contentType: format == "gif" ? "image/gif" : "image/png")
         } catch {
             return errorResponse(error)
         }
@@ -133,14 +142,17 @@ struct RequestHandlers: Sendable {
     }
 
     /// The request body as a decoded image, within the byte and pixel limits.
-    private func decodeBody(_ request: Request) async throws -> DecodedImage {
+    func decodeBody(_ request: Request) async throws -> DecodedImage {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > options.maxUploadBytes {
             throw tooLarge()
         }
         let buffer: ByteBuffer
         // NIO's collect fails only when the body passes the limit (or the connection drops).
         do { buffer = try await request.body.collect(upTo: options.maxUploadBytes) } catch { throw tooLarge() }
-        let bytes = Array(buffer.readableBytesView)
+        var bytes = Array(buffer.readableBytesView)
+        if let boundary = MultipartForm.boundary(contentType: request.headers[.contentType]) {
+            bytes = Array(try MultipartForm.image(bytes, boundary: boundary))
+        }
         guard !bytes.isEmpty else { throw APIError(.badRequest, "empty-body", "the request has no image; send PNG or JPEG bytes as the body") }
         return try ImageDecoder.decode(bytes, file: "upload", options: DecodeOptions(maxPixels: options.maxPixels))
     }
@@ -167,7 +179,7 @@ struct RequestHandlers: Sendable {
         return x
     }
 
-    private func errorResponse(_ error: Error) -> Response {
+    func errorResponse(_ error: Error) -> Response {
         switch error {
         case let e as APIError:
             return e.response

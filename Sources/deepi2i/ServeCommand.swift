@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
         var options = ServeOptions()
         options.maxUploadBytes = maxUploadBytes
         options.maxSamples = maxSamples
+        options.samples = SampleLibrary(directory: URL(fileURLWithPath: model).appendingPathComponent("samples"),
+                                        maxBytes: maxUploadBytes)
         let queue = InferenceQueue(translator: translator, maxPending: options.maxPending)
         var logger = Logger(label: "deepi2i.serve")
         logger.logLevel = .info

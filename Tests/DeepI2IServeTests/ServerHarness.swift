@@ -12,8 +12,8 @@ final class ServerHarness: @unchecked Sendable {
     let port: Int
     private let task: Task<Void, Error>
 
-    static func start(options: ServeOptions = ServeOptions()) async throws -> ServerHarness {
-        let translator = try TestModel.translator()
+    static func start(options: ServeOptions = ServeOptions(), translator: Translator? = nil) async throws -> ServerHarness {
+        let translator = try translator ?? TestModel.translator()
         let queue = InferenceQueue(translator: translator, maxPending: options.maxPending)
         var logger = Logger(label: "test")
         logger.logLevel = .critical // cancelling the server at the end of a test logs at error level
