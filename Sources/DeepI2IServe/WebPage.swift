@@ -144,6 +144,7 @@ enum WebPage {
    <h2 id="morph-title">4. Morph between classes</h2>
    <div class="row">
     <label>from <select id="from"></select></label>
+    <label>via <input id="via" type="text" placeholder="optional: a, b" size="10" title="classes to pass through, comma-separated"></label>
     <label>to <select id="to"></select></label>
     <label>steps <input id="steps" type="number" min="2" value="8"></label>
     <button id="morph" type="button" class="primary">morph</button>
@@ -174,12 +175,16 @@ const app = { info: null, classes: [], chosen: new Set(), input: null, inputName
 
 // ---- status, progress and errors ----
 function setStatus(text) { $("status").textContent = text; document.title = "deepi2i: " + text; }
+// fraction null: indeterminate. While shown, the status counts the seconds the server has worked.
 function showProgress(fraction, text) {
   $("progress-box").classList.add("shown");
   if (fraction === null) $("progress").removeAttribute("value"); else $("progress").value = fraction;
   setStatus(text);
+  clearInterval(app.timer);
+  const since = Date.now();
+  app.timer = setInterval(() => { $("status").textContent = text + " \u00b7 " + Math.round((Date.now() - since) / 1000) + " s"; }, 1000);
 }
-function hideProgress() { $("progress-box").classList.remove("shown"); }
+function hideProgress() { clearInterval(app.timer); $("progress-box").classList.remove("shown"); }
 function clearError() { $("error").textContent = ""; $("error").classList.remove("shown"); }
 function fail(text) {
   $("error").textContent = text; $("error").classList.add("shown");
@@ -351,7 +356,7 @@ async function translate() {
   const started = Date.now();
   for (let k = 0; k < chosen.length; k += per) {
     const part = chosen.slice(k, k + per);
-    showProgress(results.length / total, "translating: " + results.length + " of " + total + " images");
+    showProgress(chosen.length > per ? results.length / total : null, "translating: " + results.length + " of " + total + " images");
     const params = new URLSearchParams({ classes: part.join(","), samples: samples,
       seed: $("seed").value, truncation: $("truncation").value });
     const out = await (await call("/api/translate?" + params, { method: "POST", body: app.input })).json();
@@ -372,7 +377,9 @@ function renderGallery() {
     const figure = document.createElement("figure");
     const img = document.createElement("img"); img.className = "pixels"; img.src = b64(r.png);
     img.alt = r.className + ", sample " + (r.sample + 1);
+    img.tabIndex = 0;
     img.addEventListener("click", () => openLightbox(i));
+    img.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openLightbox(i); } });
     const caption = document.createElement("figcaption");
     const name = document.createElement("b"); name.textContent = r.className;
     caption.append(name, "sample " + (r.sample + 1));
@@ -442,7 +449,7 @@ async function morph() {
   if (!app.input) throw new APIFailure("Choose an input image first.");
   clearError();
   showProgress(null, "morphing");
-  const params = new URLSearchParams({ from: $("from").value, to: $("to").value, steps: $("steps").value,
+  const params = new URLSearchParams({ from: $("from").value, to: $("to").value, via: $("via").value.trim(), steps: $("steps").value,
     seed: $("seed").value, truncation: $("truncation").value, format: "json" });
   const out = await (await call("/api/morph?" + params, { method: "POST", body: app.input })).json();
   const base = stem(app.inputName) + "_" + out.classes.join("-").replace(/[^A-Za-z0-9_-]+/g, "-");

@@ -92,6 +92,13 @@ final class WebPageTests: XCTestCase {
         XCTAssertEqual(report["morphed"] as? Bool, true)
         XCTAssertTrue((report["morphTitle"] as? String ?? "").contains("8 frames, strip 274x36"), "\(report["morphTitle"] ?? "")")
         XCTAssertEqual(report["gif"] as? Bool, true)
+        // Two legs of 8 steps share their joining frame: 15 frames.
+        XCTAssertEqual(report["morphedVia"] as? Bool, true)
+        XCTAssertTrue((report["morphViaTitle"] as? String ?? "").contains("morphed fox_0 to tiger_2 to wolf_1: 15 frames, strip 512x36"),
+                      "\(report["morphViaTitle"] ?? "")")
+        XCTAssertEqual(report["busyError"] as? String,
+                       "The server is busy with other requests; try again in a moment. Too many requests are waiting for the model; retry shortly.")
+        XCTAssertTrue((report["offlineError"] as? String ?? "").hasPrefix("Could not reach the server"))
 
         // Errors in words; the previous input is kept.
         XCTAssertGreaterThan(report["bigBytes"] as? Int ?? 0, 40_000)
@@ -205,6 +212,17 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   $("morph").click();
   report.morphed = await w.deepi2i.pending; report.morphTitle = d.title;
   report.gif = $("animation").src.startsWith("data:image/gif;base64,");
+  $("via").value = "tiger_2"; $("morph").click();
+  report.morphedVia = await w.deepi2i.pending; report.morphViaTitle = d.title; $("via").value = "";
+
+  // The server's busy answer (its real JSON shape), and a dropped connection, in words.
+  const realFetch = w.fetch;
+  w.fetch = async () => new Response(JSON.stringify({ error: { code: "busy", message: "too many requests are waiting for the model; retry shortly" } }),
+                                     { status: 503, headers: { "Content-Type": "application/json" } });
+  $("translate").click(); await w.deepi2i.pending; report.busyError = $("error").textContent;
+  w.fetch = async () => { throw new TypeError("Failed to fetch"); };
+  $("translate").click(); await w.deepi2i.pending; report.offlineError = $("error").textContent;
+  w.fetch = realFetch;
 
   const canvas = document.createElement("canvas"); canvas.width = canvas.height = 160;
   const context = canvas.getContext("2d"), noise = context.createImageData(160, 160);
