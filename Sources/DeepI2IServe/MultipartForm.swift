@@ -9,8 +9,9 @@ enum MultipartForm {
         var body: ArraySlice<UInt8>
     }
 
-    /// The boundary of a `multipart/form-data` content type, nil for any other type.
-    static func boundary(contentType: String?) -> String? {
+    /// The boundary of a `multipart/form-data` content type, nil for any other type; throws
+    /// `bad-multipart` for a form type without one.
+    static func boundary(contentType: String?) throws -> String? {
         guard let contentType else { return nil }
         let fields = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         guard let type = fields.first, type.lowercased() == "multipart/form-data" else { return nil }
@@ -19,9 +20,9 @@ enum MultipartForm {
             guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "boundary" else { continue }
             var value = pair[1].trimmingCharacters(in: .whitespaces)
             if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
-            return value.isEmpty ? nil : value
+            if !value.isEmpty { return value }
         }
-        return nil
+        throw malformed("the Content-Type has no boundary parameter")
     }
 
     /// The parts of a body with the given boundary; throws `bad-multipart` when it is malformed.

@@ -150,7 +150,7 @@ struct RequestHandlers: Sendable {
         // NIO's collect fails only when the body passes the limit (or the connection drops).
         do { buffer = try await request.body.collect(upTo: options.maxUploadBytes) } catch { throw tooLarge() }
         var bytes = Array(buffer.readableBytesView)
-        if let boundary = MultipartForm.boundary(contentType: request.headers[.contentType]) {
+        if let boundary = try MultipartForm.boundary(contentType: request.headers[.contentType]) {
             bytes = Array(try MultipartForm.image(bytes, boundary: boundary))
         }
         guard !bytes.isEmpty else { throw APIError(.badRequest, "empty-body", "the request has no image; send PNG or JPEG bytes as the body") }

@@ -101,6 +101,9 @@ final class PageAPITests: XCTestCase {
             XCTAssertEqual(error?["code"] as? String, code)
             if let mention { XCTAssertTrue((error?["message"] as? String ?? "").contains(mention), "\(String(describing: error))") }
         }
+        let noBoundary = try await post("/api/translate?classes=bear", png, contentType: "multipart/form-data")
+        XCTAssertEqual(noBoundary.status, 400)
+        XCTAssertTrue(String(decoding: noBoundary.body, as: UTF8.self).contains("no boundary"))
     }
 
     func testPostOnlyRoutesAnswer405WithJSON() async throws {
