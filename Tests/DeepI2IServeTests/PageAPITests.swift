@@ -158,6 +158,15 @@ final class PageAPITests: XCTestCase {
         XCTAssertEqual(bad.status, 400)
     }
 
+    /// The page loads nothing from elsewhere (the server may run offline): no URLs, links or imports.
+    func testPageIsSelfContained() async throws {
+        let page = String(decoding: try await server.request("/").body, as: UTF8.self)
+        XCTAssertTrue(page.contains("<script>") && page.contains("<style>"))
+        for external in ["http://", "https://", "//cdn", "@import", "<link", "<script src", "url("] {
+            XCTAssertFalse(page.contains(external), "the page references '\(external)'")
+        }
+    }
+
     /// format=json carries the animation and the strip of one computation.
     func testMorphJSONHasAnimationAndStrip() async throws {
         let r = try await server.request("/api/morph?from=bear&to=cat&steps=3&format=json", method: "POST", body: TestModel.samplePNG)

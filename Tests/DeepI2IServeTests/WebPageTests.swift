@@ -115,13 +115,30 @@ final class WebPageTests: XCTestCase {
     }
 
     /// Screenshots of the demo at laptop and phone widths, for a person to look at: written to
-    /// `$TMPDIR/deepi2i-page-screenshots/page-1280.png` and `page-390.png`.
+    /// `$TMPDIR/deepi2i-page-screenshots/page-1280.png` and `page-390.png`. At both widths the page
+    /// needs no sideways scrolling (wide content scrolls inside its own box).
     func testScreenshotsAtLaptopAndPhoneWidths() async throws {
         let chromium = try Self.chromium()
         let fixture = try PageFixture(classCount: 149)
         defer { fixture.remove() }
-        let server = try await ServerHarness.start(options: fixture.options, translator: fixture.translator)
+        let server = try await ServerHarness.start(options: fixture.options, translator: fixture.translator) { router in
+            router.get("/test/layout") { request, _ in
+                let width = request.uri.queryParameters["width"].map(String.init) ?? "390"
+                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: Self.layoutPage(width: width))))
+            }
+        }
         defer { server.stop() }
+        for width in [390, 1280] {
+            let dom = try await Self.dumpDOM(server.url("/test/layout?width=\(width)"), chromium: chromium, budget: 60_000)
+            let report = try Self.report(dom)
+            XCTAssertTrue((report["title"] as? String ?? "").hasPrefix("deepi2i: demo ok"), "\(report)")
+            // The frame's vertical scrollbar takes up to ~15 px of the width.
+            let client = report["clientWidth"] as? Int ?? 0
+            XCTAssertTrue((width - 20...width).contains(client), "client width \(client)")
+            XCTAssertEqual(report["scrollWidth"] as? Int, client, "the page scrolls sideways at \(width) px")
+            XCTAssertEqual(report["overflowing"] as? [String], [], "elements wider than the window at \(width) px")
+        }
         try FileManager.default.createDirectory(at: Self.screenshotFolder, withIntermediateDirectories: true)
         for (width, height) in [(1280, 1000), (390, 2400)] {
             let file = Self.screenshotFolder.appendingPathComponent("page-\(width).png")
@@ -253,6 +270,33 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 """#
 
     static var queriesJSON: String { "[" + queries.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
+
+    /// Loads the demo in an iframe of the given width and reports whether anything sticks out.
+    static func layoutPage(width: String) -> String {
+        let width = Int(width) ?? 390
+        return #"""
+<!doctype html><html><head><meta charset="utf-8"><title>layout</title></head><body style="margin:0">
+<iframe id="page" src="/?demo=1" style="width:\#(width)px;height:900px;border:0"></iframe>
+<pre id="report"></pre>
+<script>
+(async () => {
+  const frame = document.getElementById("page");
+  let d = null;
+  for (let i = 0; i < 1200; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    d = frame.contentDocument;
+    if (d && /^deepi2i: (demo ok|error)/.test(d.title)) break;
+  }
+  const root = d.documentElement, scrollers = "#strip-box, #samples-list, #class-list, #chips, dialog";
+  const overflowing = [...d.querySelectorAll("body *")]
+    .filter((e) => !e.closest(scrollers) && e.getBoundingClientRect().right > root.clientWidth + 0.5)
+    .map((e) => e.id ? "#" + e.id : e.tagName.toLowerCase());
+  document.getElementById("report").textContent = JSON.stringify({ title: d.title, clientWidth: root.clientWidth,
+    scrollWidth: root.scrollWidth, overflowing: overflowing });
+})();
+</script></body></html>
+"""#
+    }
 
     // MARK: - helpers
 
