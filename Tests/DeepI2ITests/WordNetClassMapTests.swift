@@ -92,6 +92,11 @@ final class WordNetClassMapTests: XCTestCase {
         XCTAssertThrowsError(try semantic(["blorptastic"], options: ClassMapOptions(fallback: .row(1000))))
         XCTAssertThrowsError(try ClassMapOptions.Fallback(parsing: "median"))
         XCTAssertEqual(try ClassMapOptions.Fallback(parsing: "7"), .row(7))
+        // A WordNet noun with no ImageNet class near it is reported as such.
+        let abstract = try semantic(["philosophy"])[0]
+        XCTAssertEqual(abstract.source, .fallback)
+        XCTAssertTrue(abstract.summary.contains("no ImageNet class at, below or up to 2 steps above any sense of 'philosophy'"),
+                      abstract.summary)
     }
 
     func testExplicitMapOverridesWordNet() throws {

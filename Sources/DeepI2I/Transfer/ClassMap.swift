@@ -162,8 +162,7 @@ public struct ClassInit: Codable, Equatable, Sendable {
             case .mean: rows = Array(0..<rowCount)
             case .row(let r): rows = [r]
             }
-            self.init(name: name, rows: rows, source: .fallback,
-                      note: "\(why); starts from the fallback (\(options.fallback == .mean ? "mean of all \(rowCount) rows" : "row \(options.fallback)"))")
+            self.init(name: name, rows: rows, source: .fallback, note: "\(why); the fallback is used")
             return
         }
         let rows = options.candidates == .closest ? [closest] : found.candidates.sorted()
@@ -187,6 +186,8 @@ public struct ClassInit: Codable, Equatable, Sendable {
         if let note { text += " (\(note))" }
         if rows.count == 1 {
             text += "; starts from row \(rows[0])"
+        } else if source == .fallback {
+            text += "; starts from the mean of all \(rows.count) rows"
         } else {
             let shown = rows.prefix(8).map(String.init).joined(separator: ", ")
             text += "; starts from the mean of \(rows.count) rows (\(shown)\(rows.count > 8 ? ", ..." : ""))"
