@@ -105,6 +105,20 @@ final class WordNetClassMapTests: XCTestCase {
         XCTAssertEqual(found.map(\.source), [.explicit, .explicit])
     }
 
+    /// index.noun is binary searched: every lemma of a sample across the file is found.
+    func testIndexLookupFindsLemmasAcrossTheFile() throws {
+        let wordnet = try hierarchy().wordnet
+        let text = try String(contentsOf: WordNet.defaultFolder.appendingPathComponent("index.noun"), encoding: .utf8)
+        let lines = text.split(separator: "\n").filter { !$0.hasPrefix(" ") }
+        XCTAssertGreaterThan(lines.count, 100_000)
+        for line in stride(from: 0, to: lines.count, by: 97).map({ lines[$0] }) + [lines.first!, lines.last!] {
+            let fields = line.split(separator: " ")
+            XCTAssertEqual(wordnet.senses(ofLemma: String(fields[0])).count, Int(fields[2]), String(fields[0]))
+        }
+        XCTAssertEqual(wordnet.senses(ofLemma: "aaaa_not_a_lemma"), [])
+        XCTAssertEqual(wordnet.senses(ofLemma: "zzzz_not_a_lemma"), [])
+    }
+
     func testMissingDatabaseNamesThePackage() {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("no-wordnet-\(UUID().uuidString)")
         XCTAssertThrowsError(try WordNet(folder: folder)) { error in
@@ -190,6 +204,14 @@ final class WordNetClassMapTests: XCTestCase {
             let zebra = try officialShared.narrow(dim: 0, start: 340, length: 1).expand([batch, check.config.sharedDim])
             let wantZebra = try reference.translate(x, embedding: zebra, z: z)
             XCTAssertLessThan(try maxDiff(model.translate(x, classes: Array(repeating: batch + 1, count: batch), z: z), wantZebra), 1e-5)
+            // D takes the new row; its spectral norm now spans 1001 rows, so logits move only slightly.
+            let rows = try Tensor(model.config.classRows.prefix(batch).map(Int64.init))
+            let (logit, _) = try model.discriminator(evalG, rows: rows)
+            let drift = try maxDiff(logit, cases["eval_D_logit"]!)
+            print("D logit drift from the appended rows: \(drift)")
+            XCTAssertLessThan(drift, 1e-4)  // the golden tolerance of logits
+            let (dogLogit, _) = try model.discriminator(evalG, rows: Tensor(Array(repeating: Int64(1000), count: batch)))
+            XCTAssertTrue(try dogLogit.toArray(of: Float.self).allSatisfy(\.isFinite))
         }
         // The model directory keeps the grown embeddings and records how every class started.
         let dir = try TestPaths.temporaryDirectory(self).appendingPathComponent("model")
