@@ -45,11 +45,9 @@ struct ImportBigGANCommand: ParsableCommand {
         } else {
             names = (0..<config.classCount).map { "class\($0)" }
         }
-        guard let candidates = ClassMapOptions.Candidates(rawValue: classCandidates) else {
-            throw CommandFailure("--class-candidates must be mean or closest, not '\(classCandidates)'")
-        }
-        let options = ClassMapOptions(candidates: candidates, fallback: try ClassMapOptions.Fallback(parsing: classFallback))
-        let inits = try ClassMap.parse(classMap).initialisation(for: names, rowCount: config.classCount, options: options)
+        let options = ClassMapOptions(candidates: try ClassMapOptions.Candidates(parsing: classCandidates),
+                                      fallback: try ClassMapOptions.Fallback(parsing: classFallback))
+        let inits = try ClassMap.parse(classMap).initialisation(for: names, rowCount: config.classCount, options: options) { print($0) }
         let layout = try ClassEmbeddingLayout(inits, sourceRows: config.classCount)
         for found in layout.classes { print(found.summary) }
         let model = try Transfer.makeModel(config: config, generatorWeights: gURL, discriminatorWeights: dURL, seed: seed,

@@ -35,6 +35,6 @@ final class ImportCLITests: XCTestCase {
                                "--discriminator", golden.appendingPathComponent("D.pth").path, "--out", dir.appendingPathComponent("m2").path,
                                "--class-names", "horse", "--class-map", "semantic", "--class-candidates", "median"])
         XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("--class-candidates must be mean or closest"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("class candidates 'median': expected mean or closest"), bad.stderr)
     }
 }

@@ -37,7 +37,7 @@ public enum ClassMap {
     }
 
     /// How each class of `classNames` starts, among the source GAN's `rowCount` embedding rows; `log`
-    /// reports each WordNet resolution as it is made.
+    /// reports an install of the ImageNet class table.
     public func initialisation(for classNames: [String], rowCount: Int, options: ClassMapOptions = ClassMapOptions(),
                                log: (String) -> Void = { _ in }) throws -> [ClassInit] {
         let inits: [ClassInit]
@@ -58,11 +58,7 @@ public enum ClassMap {
             }
             let hierarchy = try ImageNetHierarchy(wordnet: WordNet(folder: options.wordnetFolder),
                                                   wnids: ImageNetClasses.wnids(log: log))
-            inits = try classNames.map { name in
-                let found = try ClassInit(resolving: name, in: hierarchy, options: options, rowCount: rowCount)
-                log(found.summary)
-                return found
-            }
+            inits = try classNames.map { try ClassInit(resolving: $0, in: hierarchy, options: options, rowCount: rowCount) }
         }
         for found in inits {
             if let bad = found.rows.first(where: { $0 < 0 || $0 >= rowCount }) {
@@ -81,6 +77,14 @@ public struct ClassMapOptions: Sendable {
         case mean
         /// The candidate nearest to the synset in WordNet (fewest hypernym steps; ties: lowest row).
         case closest
+
+        /// Parses "mean" or "closest".
+        public init(parsing text: String) throws {
+            guard let value = Candidates(rawValue: text.lowercased()) else {
+                throw ModelError.badInput("class candidates '\(text)': expected mean or closest")
+            }
+            self = value
+        }
     }
 
     /// What a class without any WordNet match starts from.
