@@ -51,6 +51,8 @@ final class WordNetClassMapTests: XCTestCase {
         let found = try semantic(["cow"])[0]
         XCTAssertEqual(found.rows, [345])  // ox
         XCTAssertTrue(found.note?.contains("hypernym 1 step up") == true, found.summary)
+        XCTAssertEqual(found.rowSynsets, ["n02403003 ox"])
+        XCTAssertTrue(found.summary.hasSuffix("starts from row 345 ox"), found.summary)
     }
 
     func testDogCoversTheDogBreeds() throws {
@@ -78,6 +80,9 @@ final class WordNetClassMapTests: XCTestCase {
         let found = try semantic(["horses", "golden retriever", "Golden_Retrievers", "  Zebras "])
         XCTAssertEqual(found.map(\.rows), [[339], [207], [207], [340]])
         XCTAssertEqual(try hierarchy().wordnet.baseForms(of: "ponies"), ["pony"])
+        // ImageNet-style folder names are wnids.
+        XCTAssertEqual(try semantic(["n02389026", "n02084071"]).map(\.rows.count), [1, 118])
+        XCTAssertEqual(try semantic(["n02389026"])[0].rows, [339])
         XCTAssertEqual(try hierarchy().wordnet.baseForms(of: "geese"), ["goose"])  // noun.exc
     }
 

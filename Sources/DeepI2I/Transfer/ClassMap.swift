@@ -138,6 +138,8 @@ public struct ClassInit: Codable, Equatable, Sendable {
     public var gloss: String?
     /// ImageNet classes at or below the synset.
     public var covered: Int?
+    /// The synset of each row in `rows` ("n02403003 ox"), for WordNet-resolved classes.
+    public var rowSynsets: [String]?
     /// Anything a user should know (a climb to a hypernym, no match).
     public var note: String?
     /// The class's row in the imported model's embeddings (set by `ClassEmbeddingLayout`).
@@ -176,6 +178,7 @@ public struct ClassInit: Codable, Equatable, Sendable {
         }
         self.init(name: name, rows: rows, source: .wordnet, synset: synset.label, gloss: synset.gloss,
                   covered: found.covered.count, note: note)
+        rowSynsets = try rows.map { try hierarchy.label(ofRow: $0) }
     }
 
     /// One line for the console: "class 'horse': WordNet n02374451 horse, 1 ImageNet class; row 339".
@@ -188,12 +191,16 @@ public struct ClassInit: Codable, Equatable, Sendable {
         case .fallback: text += "no match"
         }
         if let note { text += " (\(note))" }
+        func named(_ k: Int) -> String {
+            guard let names = rowSynsets, k < names.count else { return String(rows[k]) }
+            return "\(rows[k]) \(names[k].split(separator: " ", maxSplits: 1).last ?? "")"
+        }
         if rows.count == 1 {
-            text += "; starts from row \(rows[0])"
+            text += "; starts from row \(named(0))"
         } else if source == .fallback {
             text += "; starts from the mean of all \(rows.count) rows"
         } else {
-            let shown = rows.prefix(8).map(String.init).joined(separator: ", ")
+            let shown = rows.indices.prefix(8).map(named).joined(separator: ", ")
             text += "; starts from the mean of \(rows.count) rows (\(shown)\(rows.count > 8 ? ", ..." : ""))"
         }
         if let embeddingRow, rows != [embeddingRow] { text += ", held in new row \(embeddingRow)" }

@@ -48,17 +48,29 @@ public struct ImageNetHierarchy {
         self.below = below.mapValues { $0.sorted { ($0.depth, $0.row) < ($1.depth, $1.row) } }
     }
 
+    /// "n02389026 sorrel": the synset of a row, for reports.
+    public func label(ofRow row: Int) throws -> String {
+        guard row >= 0, row < wnids.count, let offset = WordNet.offset(wnid: wnids[row]) else { return "row \(row)" }
+        return try wordnet.synset(at: offset).label
+    }
+
     /// Rows at or below a synset, nearest first.
     public func rows(below offset: Int) -> [(row: Int, depth: Int)] { below[offset] ?? [] }
 
-    /// Resolves a class name: its noun senses in WordNet's frequency order, the first sense with
+    /// Resolves a class name (or a wnid): its noun senses in WordNet's frequency order, the first sense with
     /// ImageNet classes at or below it wins; when no sense has any, the nearest hypernym (at most
     /// `maxClimb` steps up from any sense) that has some.
     public func resolve(_ name: String, maxClimb: Int = 2) throws -> Resolution {
-        let lemmas = wordnet.baseForms(of: name)
-        var resolution = Resolution(name: name, lemmas: lemmas, synset: nil, sense: nil, climbed: 0, covered: [])
+        var lemmas = wordnet.baseForms(of: name)
         var senses: [Int] = []
         for lemma in lemmas { for s in wordnet.senses(ofLemma: lemma) where !senses.contains(s) { senses.append(s) } }
+        // ImageNet-style folders are named by wnid ("n02389026"): that synset is the one sense.
+        let trimmed = name.trimmingCharacters(in: .whitespaces).lowercased()
+        if let offset = WordNet.offset(wnid: trimmed), let synset = try? wordnet.synset(at: offset) {
+            senses = [offset]
+            lemmas = [synset.words.first ?? trimmed]
+        }
+        var resolution = Resolution(name: name, lemmas: lemmas, synset: nil, sense: nil, climbed: 0, covered: [])
         if let first = senses.first(where: { below[$0] != nil }) {
             resolution.synset = try wordnet.synset(at: first)
             resolution.covered = rows(below: first)
