@@ -136,28 +136,33 @@ final class WordNetClassMapTests: XCTestCase {
                        ClassInit(name: "b", rows: [0, 2], source: .wordnet),
                        ClassInit(name: "c", rows: [3], source: .wordnet),
                        ClassInit(name: "d", rows: [0, 2], source: .wordnet),
-                       ClassInit(name: "e", rows: [0, 1, 3], source: .fallback)]
+                       ClassInit(name: "e", rows: [0, 1, 3], source: .fallback),
+                       ClassInit(name: "f", rows: [1], source: .explicit)]
         let layout = try ClassEmbeddingLayout(classes, sourceRows: 4)
-        XCTAssertEqual(layout.classRows, [1, 4, 3, 4, 5])
-        XCTAssertEqual(layout.modelRows, 6)
+        // Every class has a row of its own: b and d (same rows) and f (a's row) get copies.
+        XCTAssertEqual(layout.classRows, [1, 4, 3, 5, 6, 7])
+        XCTAssertEqual(layout.appended, [[0, 2], [0, 2], [0, 1, 3], [1]])
+        XCTAssertEqual(layout.modelRows, 8)
         let weight = try Tensor.randn([4, 3], generator: RandomGenerator(seed: 1))
         let expanded = try layout.expand(weight)
-        XCTAssertEqual(expanded.shape, [6, 3])
+        XCTAssertEqual(expanded.shape, [8, 3])
         let w = try weight.toArray(of: Float.self), e = try expanded.toArray(of: Float.self)
         for j in 0..<3 {
             XCTAssertEqual(e[12 + j], (w[j] + w[6 + j]) / 2, accuracy: 1e-6)
-            XCTAssertEqual(e[15 + j], (w[j] + w[3 + j] + w[9 + j]) / 3, accuracy: 1e-6)
+            XCTAssertEqual(e[15 + j], e[12 + j])
+            XCTAssertEqual(e[18 + j], (w[j] + w[3 + j] + w[9 + j]) / 3, accuracy: 1e-6)
+            XCTAssertEqual(e[21 + j], w[3 + j])
         }
         XCTAssertEqual(Array(e[0..<12]), w)  // the source rows are untouched
         // A spectral-norm vector u [1, rows] grows along dim 1 alike.
         let u = try Tensor(Array<Float>([1, 2, 3, 4])).view([1, 4])
-        XCTAssertEqual(try layout.expand(u, dim: 1).toArray(of: Float.self), [1, 2, 3, 4, 2, 7.0 / 3])
+        XCTAssertEqual(try layout.expand(u, dim: 1).toArray(of: Float.self), [1, 2, 3, 4, 2, 2, 7.0 / 3, 2])
         var config = ModelConfig()
         config.classCount = 4
         let applied = layout.apply(to: config)
-        XCTAssertEqual(applied.classCount, 6)
-        XCTAssertEqual(applied.classNames, ["a", "b", "c", "d", "e"])
-        XCTAssertEqual(layout.classes.map(\.embeddingRow), [1, 4, 3, 4, 5])
+        XCTAssertEqual(applied.classCount, 8)
+        XCTAssertEqual(applied.classNames, ["a", "b", "c", "d", "e", "f"])
+        XCTAssertEqual(layout.classes.map(\.embeddingRow), [1, 4, 3, 5, 6, 7])
         XCTAssertThrowsError(try ClassEmbeddingLayout([ClassInit(name: "x", rows: [4], source: .explicit)], sourceRows: 4))
     }
 

@@ -2,9 +2,9 @@ import Foundation
 import Torch
 
 /// Where each dataset class's embedding lives in an imported model. A class that starts from one source
-/// row uses that row; a class that starts from the mean of several rows gets its own row, appended after
-/// the source GAN's, holding that mean in both class embeddings (G's `shared` and D's projection
-/// `embed`). Every consumer (translation, training, D) then keeps indexing rows through `classRows`,
+/// row uses that row; a class that starts from the mean of several rows (or from a row an earlier class
+/// took) gets its own row, appended after the source GAN's, holding that mean in both class embeddings
+/// (G's `shared` and D's projection `embed`). Every consumer (translation, training, D) then keeps indexing rows through `classRows`,
 /// and the per-class embedding is trained like any other row.
 public struct ClassEmbeddingLayout: Equatable, Sendable {
     /// The source GAN's row count.
@@ -20,19 +20,21 @@ public struct ClassEmbeddingLayout: Equatable, Sendable {
         self.sourceRows = sourceRows
         var appended: [[Int]] = []
         var placed: [ClassInit] = []
+        var used = Set<Int>()
         for var found in classes {
             guard !found.rows.isEmpty else { throw ModelError.badInput("class '\(found.name)' starts from no rows") }
             if let bad = found.rows.first(where: { $0 < 0 || $0 >= sourceRows }) {
                 throw ModelError.badInput("class '\(found.name)' starts from row \(bad), outside the source's \(sourceRows) rows")
             }
-            if found.rows.count == 1 {
+            if found.rows.count == 1, !used.contains(found.rows[0]) {
                 found.embeddingRow = found.rows[0]
-            } else if let same = appended.firstIndex(of: found.rows) {
-                found.embeddingRow = sourceRows + same  // two names for the same rows share one embedding
             } else {
+                // Averaged classes, and a second class on a row already taken, get a row of their own,
+                // so that training can move each class's embedding separately.
                 found.embeddingRow = sourceRows + appended.count
                 appended.append(found.rows)
             }
+            used.insert(found.embeddingRow!)
             placed.append(found)
         }
         self.appended = appended

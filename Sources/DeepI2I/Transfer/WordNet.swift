@@ -11,7 +11,7 @@ public final class WordNet {
     /// One noun synset.
     public struct Synset: Equatable, Sendable {
         public var offset: Int
-        /// Its lemmas, in WordNet's order, with underscores for spaces ("golden_retriever").
+        /// Its lemmas as WordNet writes them, with underscores for spaces ("American_black_bear").
         public var words: [String]
         /// Offsets of its hypernyms (`@`) and instance hypernyms (`@i`).
         public var hypernyms: [Int]
@@ -113,7 +113,7 @@ public final class WordNet {
               fields.count >= 5 + 2 * wordCount + 4 * pointerCount else {
             throw WordNetError.corrupt("data.noun line at offset \(offset) is not a noun synset")
         }
-        let words = (0..<wordCount).map { fields[4 + 2 * $0].lowercased() }
+        let words = (0..<wordCount).map { fields[4 + 2 * $0] }
         var hypernyms: [Int] = []
         for p in 0..<pointerCount {
             let base = 5 + 2 * wordCount + 4 * p
