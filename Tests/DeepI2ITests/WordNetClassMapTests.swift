@@ -108,6 +108,25 @@ final class WordNetClassMapTests: XCTestCase {
         let found = try ClassMap.parse("horse=344,dog=3").initialisation(for: ["horse", "dog"], rowCount: 1000)
         XCTAssertEqual(found.map(\.rows), [[344], [3]])
         XCTAssertEqual(found.map(\.source), [.explicit, .explicit])
+        let file = try TestPaths.temporaryDirectory(self).appendingPathComponent("map.json")
+        try Data(#"{"horse": 344, "dog": 3}"#.utf8).write(to: file)
+        XCTAssertEqual(try ClassMap.parse(file.path).initialisation(for: ["horse", "dog"], rowCount: 1000).map(\.rows), [[344], [3]])
+    }
+
+    func testCorruptDatabaseIsNamed() throws {
+        let folder = try TestPaths.temporaryDirectory(self)
+        let line = "00000000 03 n 01 horse 0 001 @ 00000999 n 0000 | an animal\n"
+        try Data(line.utf8).write(to: folder.appendingPathComponent("data.noun"))
+        try Data("horse n 1 1 @ 1 0 00000000  \npony n 1 1 @ 1 0 00000012  \n".utf8).write(to: folder.appendingPathComponent("index.noun"))
+        try Data("geese goose\n".utf8).write(to: folder.appendingPathComponent("noun.exc"))
+        let wordnet = try WordNet(folder: folder)
+        XCTAssertEqual(try wordnet.synset(at: 0).hypernyms, [999])
+        XCTAssertEqual(try wordnet.synset(at: 0).gloss, "an animal")
+        // A pointer to an offset that is no synset, and an index entry pointing mid-line.
+        XCTAssertThrowsError(try wordnet.ancestors(of: 0)) { XCTAssertTrue(describe($0).contains("no synset at offset 999"), describe($0)) }
+        XCTAssertThrowsError(try wordnet.synset(at: wordnet.senses(ofLemma: "pony")[0])) {
+            XCTAssertTrue(describe($0).contains("WordNet database is corrupt"), describe($0))
+        }
     }
 
     /// index.noun is binary searched: every lemma of a sample across the file is found.
