@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 # libtorch 1.13 (CPU) + OpenBLAS (without it matrix products use reference BLAS, ~30x slower), Debian's
 # python3-torch for the side-by-side benchmarks, image codecs, giflib for animations, gnuplot for charts,
 # Fashion-MNIST (a built-in dataset), chromium for the web page test (curl and unzip: its form-upload
-# and zip checks).
+# and zip checks), WordNet 3.0 (semantic class maps).
 APT_PACKAGES=(libtorch-dev libopenblas0-pthread python3-torch python3-numpy libpng-dev libjpeg62-turbo-dev
-  zlib1g-dev libgif-dev gnuplot-nox dataset-fashion-mnist chromium curl unzip)
+  zlib1g-dev libgif-dev gnuplot-nox dataset-fashion-mnist chromium curl unzip wordnet-base)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -19,8 +19,12 @@ struct ImportBigGANCommand: ParsableCommand {
     @Option(help: "Image resolution the checkpoints were trained at.") var resolution = 128
     @Option(help: "Dataset whose class names the model translates into (a packed dataset folder).") var data: String?
     @Option(help: "Class names, comma-separated (instead of --data).") var classNames: String?
-    @Option(help: "Embedding rows for the classes: identity (official), semantic (ImageNet names), a JSON file, or name=row pairs.")
+    @Option(help: "Embedding rows for the classes: identity (official), semantic (ImageNet classes through WordNet), a JSON file, or name=row pairs.")
     var classMap = "identity"
+    @Option(help: "Semantic map, a class with several ImageNet classes below it: mean (of their rows) or closest (the nearest one).")
+    var classCandidates = "mean"
+    @Option(help: "Semantic map, a class with no WordNet match: mean (of all rows) or a row number.")
+    var classFallback = "mean"
     @Option(help: "Seed of the fresh adaptor.") var seed: UInt64 = 0
     @Flag(help: "Replace an existing output directory.") var overwrite = false
 
@@ -41,12 +45,17 @@ struct ImportBigGANCommand: ParsableCommand {
         } else {
             names = (0..<config.classCount).map { "class\($0)" }
         }
-        config.classNames = names
-        config.classRows = try ClassMap.parse(classMap).rows(for: names, rowCount: config.classCount) { print($0) }
-        let model = try Transfer.makeModel(config: config, generatorWeights: gURL, discriminatorWeights: dURL, seed: seed)
+        let options = ClassMapOptions(candidates: try ClassMapOptions.Candidates(parsing: classCandidates),
+                                      fallback: try ClassMapOptions.Fallback(parsing: classFallback))
+        let inits = try ClassMap.parse(classMap).initialisation(for: names, rowCount: config.classCount, options: options) { print($0) }
+        let layout = try ClassEmbeddingLayout(inits, sourceRows: config.classCount)
+        for found in layout.classes { print(found.summary) }
+        let model = try Transfer.makeModel(config: config, generatorWeights: gURL, discriminatorWeights: dURL, seed: seed,
+                                           classes: layout)
+        config = model.config
         try ModelDirectory.save(model, to: outURL, provenance: [
             "source": "import-biggan", "generator": gURL.path, "discriminator": dURL.path, "classMap": classMap,
-        ])
+        ], records: [ClassMapRecord.fileName: ClassMapRecord(classMap: classMap, options: options, layout: layout).encoded()])
         print("wrote \(out): resolution \(config.resolution), G_ch \(config.generatorChannels), D_ch \(config.discriminatorChannels), \(config.classCount) embedding rows, \(names.count) classes, fusion levels \(config.fusionLevels)")
     }
 }

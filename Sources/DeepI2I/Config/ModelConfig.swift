@@ -16,7 +16,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Channel width multipliers (`G_ch`, `D_ch`): 96 in the paper.
     public var generatorChannels: Int = 96
     public var discriminatorChannels: Int = 96
-    /// Rows of the class embeddings (G.shared, D.embed): 1000 for ImageNet checkpoints.
+    /// Rows of the class embeddings (G.shared, D.embed): 1000 for ImageNet checkpoints, plus one per class
+    /// an import starts from the mean of several rows (`ClassEmbeddingLayout`).
     public var classCount: Int = 1000
     public var dimZ: Int = 120
     public var sharedDim: Int = 128

@@ -69,10 +69,14 @@ public enum ModelDirectory {
         return (model, doc)
     }
 
-    /// Writes the model atomically: into a temporary sibling folder, then renamed over `dir`.
+    /// Writes the model atomically: into a temporary sibling folder, then renamed over `dir`. `records`
+    /// are further files (name -> contents) written with it, such as an import's `class-map.json`.
     public static func save(_ model: DeepI2IModel, to dir: URL, provenance: [String: String] = [:],
-                            includeDiscriminator: Bool = true) throws {
+                            includeDiscriminator: Bool = true, records: [String: Data] = [:]) throws {
         try AtomicDirectory.write(dir) { tmp in
+            for (name, contents) in records {
+                try contents.write(to: tmp.appendingPathComponent(name), options: .atomic)
+            }
             let doc = Document(format: format, version: version, model: model.config, provenance: provenance)
             try AtomicDirectory.writeJSON(doc, to: configURL(tmp))
             for (name, network) in model.networks where includeDiscriminator || name != "D" {

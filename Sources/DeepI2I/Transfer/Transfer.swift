@@ -24,18 +24,31 @@ public enum Transfer {
     /// - Parameters:
     ///   - generatorWeights / discriminatorWeights: BigGAN-PyTorch state dicts (.pth zip or legacy, or safetensors).
     ///   - config: must fit the checkpoints; a mismatch names the first offending key and both shapes.
+    ///   - classes: where each dataset class's embedding starts; classes started from several rows get
+    ///     new rows holding their mean (the model then has `classes.modelRows` rows). Nil keeps `config`'s.
     public static func makeModel(config: ModelConfig, generatorWeights: URL?, discriminatorWeights: URL?,
-                                 parts: TransferParts = .all, seed: UInt64 = 0) throws -> DeepI2IModel {
-        let model = try DeepI2IModel(config: config, seed: seed)
+                                 parts: TransferParts = .all, seed: UInt64 = 0,
+                                 classes: ClassEmbeddingLayout? = nil) throws -> DeepI2IModel {
+        if let classes, classes.sourceRows != config.classCount {
+            throw ModelError.badInput("class layout is for \(classes.sourceRows) source rows, the checkpoints have \(config.classCount)")
+        }
+        let model = try DeepI2IModel(config: classes?.apply(to: config) ?? config, seed: seed)
         if parts.generator {
             guard let url = generatorWeights else { throw ModelError.checkpoint("transfer of G needs generator weights") }
-            try load(model.generator, from: url, role: "generator")
+            var weights = try StateDictFile.readDictionary(url)
+            if let classes, let shared = weights["shared.weight"] { weights["shared.weight"] = try classes.expand(shared) }
+            try load(model.generator, weights, url: url, role: "generator")
         }
         if parts.discriminator || parts.encoder {
             guard let url = discriminatorWeights else {
                 throw ModelError.checkpoint("transfer of D/E needs discriminator weights")
             }
-            let weights = try StateDictFile.readDictionary(url)
+            var weights = try StateDictFile.readDictionary(url)
+            if let classes {
+                // D's projection embedding is spectrally normalised: its u vector [1, rows] grows alike.
+                if let embed = weights["embed.weight"] { weights["embed.weight"] = try classes.expand(embed) }
+                if let u = weights["embed.u0"] { weights["embed.u0"] = try classes.expand(u, dim: 1) }
+            }
             if parts.discriminator { try load(model.discriminator, weights, url: url, role: "discriminator") }
             if parts.encoder {
                 try load(model.encoder, weights, url: url, role: "encoder (from the discriminator)",
@@ -43,10 +56,6 @@ public enum Transfer {
             }
         }
         return model
-    }
-
-    static func load(_ module: Module, from url: URL, role: String) throws {
-        try load(module, try StateDictFile.readDictionary(url), url: url, role: role)
     }
 
     static func load(_ module: Module, _ weights: [String: Tensor], url: URL, role: String,
