@@ -12,11 +12,10 @@ public enum ReferenceFamily: String, Sendable {
         do { data = try Data(contentsOf: url) } catch {
             throw ModelError.checkpoint("cannot read \(url.path): \(error.localizedDescription)")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let name = ModelFamily.of(configData: data) else {
             throw ModelError.checkpoint("\(url.path) is not a JSON object")
         }
-        guard let name = object["family"] else { return .biggan }
-        guard let text = name as? String, let family = ReferenceFamily(rawValue: text) else {
+        guard let family = ReferenceFamily(rawValue: name) else {
             throw ModelError.checkpoint("\(url.path): unknown model family \(name) (known: biggan, stylegan)")
         }
         return family
