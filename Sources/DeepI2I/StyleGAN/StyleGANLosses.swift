@@ -81,6 +81,6 @@ public enum StyleGANLosses {
             let term = try Functional.mseLoss(a, b) * weight
             total = try total.map { try $0 + term } ?? term
         }
-        return try total ?? Tensor.zeros([])
+        return try total ?? Tensor.zeros([], device: input.values.first?.device ?? .cpu)
     }
 }
