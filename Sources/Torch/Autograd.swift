@@ -28,18 +28,22 @@ extension Tensor {
 
 public enum Autograd {
     /// torch.autograd.grad: gradients of `outputs` with respect to `inputs` (nil where unused).
+    /// - createGraph: record the gradient computation itself, so the returned gradients can be
+    ///   differentiated again (gradient penalties: WGAN-GP, R1).
+    /// - retainGraph: keep the graph of `outputs` for another pass; nil means `createGraph`, as in PyTorch.
     public static func grad(outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor]? = nil,
-                            retainGraph: Bool = false, createGraph: Bool = false,
+                            createGraph: Bool = false, retainGraph: Bool? = nil,
                             allowUnused: Bool = true) throws -> [Tensor?] {
         if let g = gradOutputs, g.count != outputs.count {
             throw TorchError("Autograd.grad", "\(g.count) output gradients for \(outputs.count) outputs")
         }
+        let retain = retainGraph ?? createGraph
         var out = [OpaquePointer?](repeating: nil, count: inputs.count)
         try withHandles(outputs) { o, no in
             try withHandles(inputs) { i, ni in
                 try withHandles(gradOutputs ?? []) { g, _ in
                     let status = out.withUnsafeMutableBufferPointer {
-                        ct_autograd_grad(o, no, gradOutputs == nil ? nil : g, i, ni, retainGraph, createGraph,
+                        ct_autograd_grad(o, no, gradOutputs == nil ? nil : g, i, ni, retain, createGraph,
                                          allowUnused, $0.baseAddress)
                     }
                     try check(status, "Autograd.grad")

@@ -8,7 +8,7 @@ struct DeepI2ICommand: AsyncParsableCommand {
         abstract: "DeepI2I: deep hierarchical image-to-image translation by transferring from GANs.",
         version: "0.1.0",
         subcommands: [
-            PrepareCommand.self, PretrainGANCommand.self, ImportBigGANCommand.self, TrainCommand.self,
+            PrepareCommand.self, PretrainGANCommand.self, ImportBigGANCommand.self, ImportStyleGANCommand.self, TrainCommand.self,
             TranslateCommand.self, MorphCommand.self, ServeCommand.self,
             EvaluateCommand.self, TrainClassifierCommand.self,
             InitModelCommand.self, ReferenceCheckCommand.self, InfoCommand.self,

@@ -17,14 +17,18 @@ struct ReferenceCheckCommand: ParsableCommand {
 
     func run() throws {
         let url = URL(fileURLWithPath: folder)
-        let check = try ReferenceCheck(folder: url)
         var failed = 0
-        let results = try check.run { c in
+        let report = { (c: ReferenceComparison) in
             if !c.passed { failed += 1 }
             if !quiet || !c.passed {
                 let status = c.passed ? "PASS" : "FAIL"
                 print("\(status)  \(c.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(c.name.padding(toLength: 48, withPad: " ", startingAt: 0)) error \(String(format: "%.3e", c.error))  (tolerance \(String(format: "%.0e", c.tolerance)))")
             }
+        }
+        let results: [ReferenceComparison]
+        switch try ReferenceFamily.of(folder: url) {
+        case .biggan: results = try ReferenceCheck(folder: url).run(report: report)
+        case .stylegan: results = try StyleGANReferenceCheck(folder: url).run(report: report)
         }
         print("\(results.count - failed)/\(results.count) comparisons within tolerance")
         if failed > 0 { throw ExitCode(1) }

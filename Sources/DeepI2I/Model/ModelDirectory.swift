@@ -36,6 +36,9 @@ public enum ModelDirectory {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ModelError.checkpoint("model directory \(dir.path) has no config.json")
         }
+        if let family = ModelFamily.of(configData: data), family != "biggan" {
+            throw ModelError.checkpoint("model directory \(dir.path) holds a \(family) model; this needs a BigGAN model")
+        }
         let doc: Document
         do { doc = try JSONDecoder().decode(Document.self, from: data) } catch {
             throw ModelError.checkpoint("\(url.path) is not a valid deepi2i model config: \(describe(error))")

@@ -13,6 +13,9 @@ public enum CheckpointInspector {
             }
             return s
         }
+        if g["generator.progression.0.conv1.input"] != nil || g.keys.contains(where: { $0.hasPrefix("g_running.") }) {
+            throw ModelError.checkpoint("the generator checkpoint is a StyleGAN one (it has StyleGAN's 'progression' keys): use import-stylegan")
+        }
         var config = ModelConfig()
         config.resolution = resolution
         let shared = try shape(g, "shared.weight", "generator")

@@ -1,0 +1,23 @@
+import Foundation
+
+/// The model family of a reference folder, from its config.json's "family" (absent: BigGAN, the format
+/// of the first folders), so `reference-check` can pick the checker that understands it.
+public enum ReferenceFamily: String, Sendable {
+    case biggan
+    case stylegan
+
+    public static func of(folder: URL) throws -> ReferenceFamily {
+        let url = folder.appendingPathComponent("config.json")
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ModelError.checkpoint("cannot read \(url.path): \(error.localizedDescription)")
+        }
+        guard let name = ModelFamily.of(configData: data) else {
+            throw ModelError.checkpoint("\(url.path) is not a JSON object")
+        }
+        guard let family = ReferenceFamily(rawValue: name) else {
+            throw ModelError.checkpoint("\(url.path): unknown model family \(name) (known: biggan, stylegan)")
+        }
+        return family
+    }
+}
