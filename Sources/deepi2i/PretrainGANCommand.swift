@@ -9,7 +9,8 @@ struct PretrainGANCommand: ParsableCommand {
         abstract: "Train a class-conditional BigGAN (the source GAN for transfer) on a packed dataset.",
         discussion: """
         Writes GAN_DIR/G.safetensors, D.safetensors (and G_ema.safetensors with --ema) with BigGAN-PyTorch's \
-        key names plus gan.json; samples, log.jsonl and losses.png go to GAN_DIR-samples/.
+        key names plus gan.json. GAN_DIR is a run folder like train's: run.json, log.jsonl, losses.png, \
+        TensorBoard events, samples/ and checkpoints/ (Ctrl-C writes one; --resume continues exactly from the newest).
         """
     )
 
@@ -28,6 +29,7 @@ struct PretrainGANCommand: ParsableCommand {
     @Option var emaStart = 0
     @Option var seed: UInt64 = 0
     @Option var checkpointEvery = 1000
+    @Option(help: "Checkpoints kept.") var keep = 3
     @Option var sampleEvery = 500
     @Flag(help: "Replace an existing output directory.") var overwrite = false
     @Flag(help: "Continue the GAN in --out exactly where it stopped (its saved options are used; --iterations may raise the budget).")
@@ -40,17 +42,18 @@ struct PretrainGANCommand: ParsableCommand {
             throw CommandFailure("\(out) already exists (use --resume to continue it, --overwrite to replace it)")
         }
         let config = resume ? try resumedConfig(outURL) : try freshConfig()
+        if overwrite, FileManager.default.fileExists(atPath: outURL.path) { try FileManager.default.removeItem(at: outURL) }
         let start = Date()
         switch try StopSignal.listening({ stop in try pretrainGAN(config: config, outDirectory: outURL, resume: resume, stop: stop) }) {
         case .completed(let n):
             print("trained to iteration \(n) in \(Int(Date().timeIntervalSince(start))) s; GAN written to \(out)")
-        case .interrupted(let n, _):
-            print("interrupted after \(n) iterations; GAN written to \(out) (continue with --resume)")
+        case .interrupted(let n, let checkpoint):
+            print("interrupted after \(n) iterations; checkpoint \(checkpoint) (continue with --resume)")
         }
     }
 
     func resumedConfig(_ outURL: URL) throws -> GANTrainingConfig {
-        var config = try GANTrainingState.read(outURL).config
+        var config = try TrainingCheckpoint.savedConfig(outURL, as: GANTrainingConfig.self)
         if let iterations { config.iterations = iterations }
         return config
     }
@@ -70,6 +73,7 @@ struct PretrainGANCommand: ParsableCommand {
         config.emaStart = emaStart
         config.seed = seed
         config.checkpointEvery = checkpointEvery
+        config.keepCheckpoints = keep
         config.sampleEvery = sampleEvery
         return config
     }

@@ -51,8 +51,7 @@ struct TrainCommand: ParsableCommand {
         let runURL = URL(fileURLWithPath: out)
         var config: TrainingConfig
         if resume {
-            guard let latest = TrainingCheckpoint.latest(runURL) else { throw CommandFailure("\(out) has no checkpoint to resume") }
-            config = try TrainingCheckpoint.readState(latest).config
+            config = try TrainingCheckpoint.savedConfig(runURL, as: TrainingConfig.self)
             if let iterations { config.iterations = iterations }
         } else {
             config = try makeConfig()

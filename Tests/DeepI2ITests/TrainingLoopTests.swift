@@ -173,7 +173,7 @@ final class TrainingLoopTests: XCTestCase {
         guard case .interrupted(2, _) = try pretrainGAN(config: g, outDirectory: split, hooks: stopping) else {
             return XCTFail("expected an interruption at iteration 2")
         }
-        XCTAssertEqual(try GANTrainingState.read(split).iteration, 2)
+        XCTAssertEqual(try TrainingCheckpoint.readState(try TrainingCheckpoint.resumable(split), as: GANTrainingConfig.self).iteration, 2)
         XCTAssertEqual(try pretrainGAN(config: g, outDirectory: split, resume: true, hooks: fx.quiet), .completed(iterations: 4))
         for file in ["G.safetensors", "G_ema.safetensors", "D.safetensors"] {
             let a = try StateDictFile.readDictionary(straight.appendingPathComponent(file))
@@ -184,7 +184,7 @@ final class TrainingLoopTests: XCTestCase {
             }
         }
         func log(_ dir: URL) throws -> [LossRecord] {
-            try LossLog.read(dir.deletingLastPathComponent().appendingPathComponent(dir.lastPathComponent + "-samples/log.jsonl"))
+            try LossLog.read(RunLayout(dir).log)
         }
         XCTAssertEqual(try log(straight).map(\.losses), try log(split).map(\.losses))
         XCTAssertEqual(try log(split).map(\.iteration), [1, 2, 3, 4])
@@ -194,10 +194,39 @@ final class TrainingLoopTests: XCTestCase {
         XCTAssertThrowsError(try pretrainGAN(config: other, outDirectory: split, resume: true, hooks: fx.quiet)) { error in
             XCTAssertTrue("\(error)".contains("only --iterations may change"), "\(error)")
         }
-        try FileManager.default.removeItem(at: split.appendingPathComponent(GANTrainingState.documentFile))
-        XCTAssertThrowsError(try pretrainGAN(config: g, outDirectory: split, resume: true, hooks: fx.quiet)) { error in
-            XCTAssertTrue("\(error)".contains("has no training_state.json"), "\(error)")
+        // A DeepI2I checkpoint is not a GAN's; a folder without checkpoints has nothing to resume.
+        XCTAssertThrowsError(try trainDeepI2I(config: fx.config(), runDirectory: split, resume: true, hooks: fx.quiet)) { error in
+            XCTAssertTrue("\(error)".contains("is a biggan checkpoint, not deepi2i") || "\(error)".contains("unreadable"), "\(error)")
         }
+        try FileManager.default.removeItem(at: RunLayout(split).checkpoints)
+        XCTAssertThrowsError(try pretrainGAN(config: g, outDirectory: split, resume: true, hooks: fx.quiet)) { error in
+            XCTAssertTrue("\(error)".contains("has no checkpoint"), "\(error)")
+        }
+    }
+
+    /// pretrain-gan's non-finite stop: the error names the iteration and the last good checkpoint, which
+    /// stays; no GAN files are published at the top of the run folder.
+    func testGANPretrainingNonFiniteLossKeepsLastGoodCheckpoint() throws {
+        let fx = try fx
+        var g = GANTrainingConfig(data: fx.data.path, resolution: 32, channels: 8)
+        g.iterations = 4
+        g.batchSize = 4
+        g.checkpointEvery = 2
+        var hooks = fx.quiet
+        hooks.injectNaNAt = 3
+        let run = fx.run("gan-nan")
+        XCTAssertThrowsError(try pretrainGAN(config: g, outDirectory: run, hooks: hooks)) { error in
+            guard case let TrainingError.nonFiniteLoss(iteration, losses, last)? = error as? TrainingError else {
+                return XCTFail("unexpected error \(error)")
+            }
+            XCTAssertEqual(iteration, 3)
+            XCTAssertTrue(losses.contains("nan"), losses)
+            XCTAssertEqual(last.map { URL(fileURLWithPath: $0).lastPathComponent }, "iter-0000002")
+        }
+        XCTAssertEqual(TrainingCheckpoint.list(run).map(\.lastPathComponent), ["iter-0000002"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.appendingPathComponent("G.safetensors").path))
+        // The kept checkpoint is a complete GAN directory, usable for transfer.
+        XCTAssertNoThrow(try GANDirectory.config(TrainingCheckpoint.list(run)[0], resolution: 32))
     }
 
     /// --rec-weight / --adv-weight scale the two terms of the G/A loss as logged; bad values are refused.

@@ -145,5 +145,8 @@ public final class DeepI2IStep {
     }
 }
 
-/// Raised by a step before any optimizer applies the bad gradients; the loop adds the iteration.
-public struct NonFiniteLoss: Error { public var losses: String }
+/// Raised by a step before any optimizer applies the bad gradients; the driver adds the iteration.
+public struct NonFiniteLoss: Error {
+    public var losses: String
+    public init(losses: String) { self.losses = losses }
+}

@@ -109,6 +109,7 @@ public struct GANTrainingConfig: Codable, Equatable, Sendable {
     public var emaStart = 0
     public var seed: UInt64 = 0
     public var checkpointEvery = 1000
+    public var keepCheckpoints = 3
     public var sampleEvery = 500
 
     public init(data: String, resolution: Int, channels: Int) {
