@@ -42,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
         // Web demo and JSON API (`deepi2i serve`).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // TensorBoard event files (generated message code committed: no protoc plugin at build time).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         // C shim over libtorch: extern "C", opaque handles, every C++ exception caught.
@@ -75,10 +77,9 @@ let package = Package(
         .systemLibrary(name: "CGif", path: "Sources/CGif"),
         .target(name: "ImageIO", dependencies: ["CCodecs", "CGif"]),
         .target(name: "Datasets", dependencies: ["ImageIO", "CCodecs", "Pickle"]),
-        .target(
-            name: "DeepI2I",
-            dependencies: ["Torch", "ImageIO", "Datasets", .product(name: "Logging", package: "swift-log")]
-        ),
+        // TensorBoard event files: Event/Summary messages and TFRecord framing.
+        .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "DeepI2I", dependencies: ["Torch", "ImageIO", "Datasets", "TensorBoard"]),
         // Inference front ends shared by the CLI and the server: translate/morph and the HTTP app.
         .target(
             name: "DeepI2IServe",

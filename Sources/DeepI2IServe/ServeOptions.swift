@@ -12,6 +12,9 @@ public struct ServeOptions: Sendable {
     public var maxPending = 16
     /// Generator batch size.
     public var batchSize = 32
+    /// z's seed and scale for requests that give none (`deepi2i serve --seed/--truncation`).
+    public var defaultSeed: UInt64 = 0
+    public var defaultTruncation = 1.0
 
     public init() {}
 }

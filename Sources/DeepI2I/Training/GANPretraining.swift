@@ -19,8 +19,8 @@ public struct GANRunRecord: Codable {
 /// BigGAN-PyTorch's layout (`GANDirectory`) at the top of the run folder. Checkpoints are complete GAN
 /// directories with the resumable state beside them, so `resume` continues exactly where it stopped, as
 /// BigGAN-PyTorch's `--resume` does; every option but the iteration budget must be the same.
-public func pretrainGAN(config: GANTrainingConfig, outDirectory: URL, resume: Bool = false, stop: StopSignal? = nil,
-                        hooks: TrainingHooks = TrainingHooks()) throws -> TrainingOutcome {
+public func pretrainGAN(config: GANTrainingConfig, outDirectory: URL, resume: Bool = false, device: Device = .cpu,
+                        stop: StopSignal? = nil, hooks: TrainingHooks = TrainingHooks()) throws -> TrainingOutcome {
     let saved = resume ? try TrainingCheckpoint.resumable(outDirectory, family: BigGANTraining.self) : nil
     let checkpoint = saved?.url
     if let saved {
@@ -28,7 +28,7 @@ public func pretrainGAN(config: GANTrainingConfig, outDirectory: URL, resume: Bo
             throw TrainingError.checkpoint("--resume: \(outDirectory.path) was trained with other options than these (only --iterations may change)")
         }
     }
-    let family = try BigGANTraining(config: config)
+    let family = try BigGANTraining(config: config, device: device)
     try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
     return try TrainingDriver(family: family, run: RunLayout(outDirectory), stop: stop, hooks: hooks)
         .train(resumingFrom: checkpoint)
@@ -44,6 +44,7 @@ public final class BigGANTraining: TrainingFamily {
     public let discriminator: Discriminator
     public let ema: Generator?
     public let samplingRNG: RandomGenerator
+    public let device: Device
     let generatorOptimizer: Adam
     let discriminatorOptimizer: Adam
     let dataset: PackedDataset
@@ -51,8 +52,9 @@ public final class BigGANTraining: TrainingFamily {
     var stream: BatchStream
     let fixedZ: Tensor
 
-    public init(config: GANTrainingConfig) throws {
+    public init(config: GANTrainingConfig, device: Device = .cpu) throws {
         self.config = config
+        self.device = device
         do { dataset = try PackedDataset(at: URL(fileURLWithPath: config.data)) } catch {
             throw TrainingError.data("cannot open \(config.data): \(describe(error))")
         }
@@ -69,6 +71,8 @@ public final class BigGANTraining: TrainingFamily {
         let D = try Discriminator(config: model, generator: initRNG)
         let ema: Generator? = config.ema ? try Generator(config: model) : nil
         if let ema { try ema.loadStateDict(Dictionary(uniqueKeysWithValues: G.stateDict().map { ($0.name, $0.tensor) })) }
+        // Built on the CPU (the same initial weights on every device), then moved before the optimizers.
+        try G.to(device); try D.to(device); try ema?.to(device)
         G.train(); D.train(); ema?.train()
         generator = G
         discriminator = D
@@ -80,7 +84,8 @@ public final class BigGANTraining: TrainingFamily {
         samplingRNG = try RandomGenerator(seed: config.seed &+ 1)
         loader = try DataLoader(dataset: dataset, split: .train, batchSize: config.batchSize, seed: config.seed, prefetch: 0)
         stream = try BatchStream(loader: loader)
-        fixedZ = try Tensor.randn([8 * dataset.classCount, model.dimZ], generator: RandomGenerator(seed: config.seed &+ 2))
+        fixedZ = try Tensor.randn([8 * dataset.classCount, model.dimZ], generator: RandomGenerator(seed: config.seed &+ 2),
+                                 device: device)
     }
 
     public var schedule: TrainingSchedule {
@@ -95,7 +100,9 @@ public final class BigGANTraining: TrainingFamily {
     public var headlineLosses: [String] { ["D", "G"] }
     public var learningRates: [String: Double] { ["G": config.generatorLR, "D": config.discriminatorLR] }
 
-    private func rows(_ n: Int) throws -> Tensor { try Tensor.randint(0, dataset.classCount, [n], generator: samplingRNG) }
+    private func rows(_ n: Int) throws -> Tensor {
+        try Tensor.randint(0, dataset.classCount, [n], generator: samplingRNG, device: device)
+    }
 
     public func step(iteration: Int, phase: Int, poison: Bool) throws -> [String: Double] {
         let G = generator, D = discriminator
@@ -104,10 +111,10 @@ public final class BigGANTraining: TrainingFamily {
         var dReal = 0.0, dFake = 0.0
         for _ in 0..<config.discriminatorSteps {
             let batch = stream.next()
-            let real = try ImageTensors.tensor(from: batch)
+            let real = try ImageTensors.tensor(from: batch, device: device)
             let x = poison ? try real.images * Double.nan : real.images
             let yFake = try rows(batch.count)
-            let z = try Tensor.randn([batch.count, model.dimZ], generator: samplingRNG)
+            let z = try Tensor.randn([batch.count, model.dimZ], generator: samplingRNG, device: device)
             let fake = try withNoGrad { try G(z: z, embedding: G.shared(yFake)) }
             try discriminatorOptimizer.zeroGrad()
             let (lr, lf) = try Losses.discriminatorHinge(real: D(x, rows: real.labels).logit, fake: D(fake, rows: yFake).logit)
@@ -120,7 +127,7 @@ public final class BigGANTraining: TrainingFamily {
         try D.freeze(true)
         try generatorOptimizer.zeroGrad()
         let yG = try rows(config.batchSize)
-        let zG = try Tensor.randn([config.batchSize, model.dimZ], generator: samplingRNG)
+        let zG = try Tensor.randn([config.batchSize, model.dimZ], generator: samplingRNG, device: device)
         let gLoss = try Losses.generatorHinge(fake: D(G(z: zG, embedding: G.shared(yG)), rows: yG).logit)
         try gLoss.backward()
         let g = try gLoss.item()

@@ -62,6 +62,8 @@ public struct TrainingHooks {
     /// Poison the inputs of this iteration (1-based) with NaN, to exercise the non-finite check.
     public var injectNaNAt: Int?
     public var showProgress = true
+    /// Write TensorBoard event files into the run folder.
+    public var tensorBoard = true
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     public init() {}
 }
@@ -115,10 +117,12 @@ public final class TrainingDriver<Family: TrainingFamily> {
         }
         try AtomicDirectory.writeJSON(AnyEncodable(family.runRecord(resumedFrom: checkpoint?.path)), to: run.record)
         let log = try LossLog(url: run.log, keepingThrough: checkpoint == nil ? nil : iteration)
+        let board = hooks.tensorBoard ? try TrainingBoard(run: run) : nil
         let progress = ProgressBar(total: schedule.iterations, start: iteration)
         progress.enabled = hooks.showProgress
         let started = Date()
         var lastCheckpoint = checkpoint?.path
+        var lastTime = started, lastIteration = iteration
 
         func saveCheckpoint() throws -> URL {
             let url = try TrainingCheckpoint.write(family, iteration: iteration, run: run, keep: schedule.keepCheckpoints)
@@ -144,9 +148,17 @@ public final class TrainingDriver<Family: TrainingFamily> {
             iteration += 1
             let now = Date()
             try log.append(LossRecord(iteration: iteration, phase: phase, losses: losses, time: now.timeIntervalSince(started)))
+            if let board {
+                let images = Double((iteration - lastIteration) * schedule.imagesPerIteration)
+                try board.scalars(iteration, losses: losses, learningRates: family.learningRates,
+                                  imagesPerSecond: images / max(now.timeIntervalSince(lastTime), 1e-9))
+                lastTime = now
+                lastIteration = iteration
+            }
             progress.update(iteration, family.headlineLosses.map { ($0, losses[$0] ?? 0) }, force: iteration == schedule.iterations)
             if iteration % schedule.sampleEvery == 0 || iteration == schedule.iterations {
                 try family.writeSamples(to: run.sample(iteration))
+                try board?.image(iteration, png: run.sample(iteration))
             }
             if iteration % schedule.checkpointEvery == 0 { _ = try saveCheckpoint() }
         }

@@ -18,12 +18,12 @@ public struct RunRecord: Codable {
 
 /// DeepI2I training (paper section 3, official code's schedule) on the shared `TrainingDriver`: set up
 /// (or restore) everything, then per iteration one D step and one G/A step.
-public func trainDeepI2I(config: TrainingConfig, runDirectory: URL, resume: Bool = false,
+public func trainDeepI2I(config: TrainingConfig, runDirectory: URL, resume: Bool = false, device: Device = .cpu,
                          stop: StopSignal? = nil, hooks: TrainingHooks = TrainingHooks()) throws -> TrainingOutcome {
     try config.validate()
     try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
     let checkpoint = resume ? try TrainingCheckpoint.resumable(runDirectory, family: DeepI2ITraining.self).url : nil
-    let family = try DeepI2ITraining(config: config, resumingFrom: checkpoint)
+    let family = try DeepI2ITraining(config: config, resumingFrom: checkpoint, device: device)
     return try TrainingDriver(family: family, run: RunLayout(runDirectory), stop: stop, hooks: hooks)
         .train(resumingFrom: checkpoint)
 }
@@ -44,7 +44,7 @@ public final class DeepI2ITraining: TrainingFamily {
 
     /// Builds the networks as the paper says, or, when resuming, in the shape saved in `checkpoint`
     /// (the driver then restores their weights).
-    public init(config: TrainingConfig, resumingFrom checkpoint: URL? = nil) throws {
+    public init(config: TrainingConfig, resumingFrom checkpoint: URL? = nil, device: Device = .cpu) throws {
         self.config = config
         do { dataset = try PackedDataset(at: URL(fileURLWithPath: config.data)) } catch {
             throw TrainingError.data("cannot open \(config.data): \(describe(error))")
@@ -56,6 +56,8 @@ public final class DeepI2ITraining: TrainingFamily {
             try Torch.manualSeed(config.seed)
             model = try TrainingSetup.make(config, dataset: dataset).model
         }
+        // Built on the CPU (the same initial weights on every device), then moved before the optimizers.
+        try model.to(device)
         model.train()
         trainer = try DeepI2IStep(model: model, config: config, trainsEncoder: roles.trainsEncoder)
         // z and target classes come from this generator; its state is part of every checkpoint.
