@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "Pickle"]),
-        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO", "Datasets", "CheckpointFormats"], exclude: ["Fixtures"]),
+        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO", "Datasets", "CheckpointFormats", "TensorBoard"], exclude: ["Fixtures"]),
         // In-process HTTP API tests and the headless-Chromium page test.
         .testTarget(name: "DeepI2IServeTests", dependencies: ["DeepI2IServe", "DeepI2I", "Torch", "ImageIO"]),
         // Runs the built `deepi2i` binary (run `swift build` first) for exit codes and messages.

@@ -148,3 +148,72 @@ final class TrainingDriverTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: run.appendingPathComponent("W.safetensors").path))
     }
 }
+
+/// The TensorBoard event files the driver writes, read back by the real `tensorboard` package.
+final class TensorBoardEventTests: XCTestCase {
+    static let reader = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/read_tfevents.py")
+
+    /// The records of every event file in `dir`, as decoded by tensorboard's EventFileLoader.
+    static func read(_ dir: URL) throws -> [[String: Any]] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("events.out.tfevents.") }
+            .sorted().map { dir.appendingPathComponent($0).path }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", reader.path] + files
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if errors.contains("No module named 'tensorboard'") { throw XCTSkip("tensorboard is not installed (scripts/setup.sh installs it)") }
+        XCTAssertEqual(process.terminationStatus, 0, errors)
+        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    func testDriverWritesScalarsAndSampleSheetsTensorBoardReads() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("deepi2i-tb-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var hooks = TrainingHooks()
+        hooks.showProgress = false
+        hooks.log = { _ in }
+        hooks.stopAfter = 4
+        let family = try TrainingDriverTests.ToyFamily()
+        _ = try TrainingDriver(family: family, run: RunLayout(root), stop: nil, hooks: hooks).train()
+        // Resumed: a second event file in the same folder continues the steps.
+        hooks.stopAfter = nil
+        let checkpoint = try TrainingCheckpoint.resumable(root, family: TrainingDriverTests.ToyFamily.self).url
+        _ = try TrainingDriver(family: try TrainingDriverTests.ToyFamily(), run: RunLayout(root), stop: nil, hooks: hooks)
+            .train(resumingFrom: checkpoint)
+
+        let records = try Self.read(root)
+        XCTAssertEqual(records.compactMap { $0["file_version"] as? String }, ["brain.Event:2", "brain.Event:2"])
+        let scalars = records.filter { $0["scalars"] != nil }
+        XCTAssertEqual(scalars.map { $0["step"] as? Int }, [1, 2, 3, 4, 5, 6])
+        for record in scalars {
+            let values = try XCTUnwrap(record["scalars"] as? [String: Double])
+            XCTAssertEqual(Set(values.keys), ["loss/L", "lr/W", "images_per_second"])
+            XCTAssertEqual(try XCTUnwrap(values["lr/W"]), 0.1, accuracy: 1e-7)
+            XCTAssertGreaterThan(try XCTUnwrap(values["images_per_second"]), 0)
+        }
+        // The logged losses are those of log.jsonl (as float32).
+        let log = try LossLog.read(RunLayout(root).log)
+        for (record, line) in zip(scalars, log) {
+            let values = try XCTUnwrap(record["scalars"] as? [String: Double])
+            XCTAssertEqual(try XCTUnwrap(values["loss/L"]), Double(Float(try XCTUnwrap(line.losses["L"]))), accuracy: 1e-12)
+        }
+        // Sample sheets at iterations 3 and 6, as PNG with their sizes.
+        let images = records.filter { $0["images"] != nil }
+        XCTAssertEqual(images.map { $0["step"] as? Int }, [3, 6])
+        let sheet = try XCTUnwrap((images.first?["images"] as? [String: Any])?["samples"] as? [String: Any])
+        let png = try ImageDecoder.decode(contentsOf: RunLayout(root).sample(3).path)
+        XCTAssertEqual(sheet["width"] as? Int, png.width)
+        XCTAssertEqual(sheet["height"] as? Int, png.height)
+        XCTAssertEqual(sheet["colorspace"] as? Int, 3)
+        XCTAssertEqual(sheet["png"] as? String, "89504e470d0a1a0a")
+    }
+}
