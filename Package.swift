@@ -76,10 +76,12 @@ let package = Package(
         // Debian's giflib (libgif-dev), for animated GIF output (morph).
         .systemLibrary(name: "CGif", path: "Sources/CGif"),
         .target(name: "ImageIO", dependencies: ["CCodecs", "CGif"]),
-        .target(name: "Datasets", dependencies: ["ImageIO", "CCodecs", "Pickle"]),
+        // Small helpers every layer above may use: SplitMix64, SHA-256, subprocesses, Python package lookup, JSON files.
+        .target(name: "Support"),
+        .target(name: "Datasets", dependencies: ["ImageIO", "CCodecs", "Pickle", "Support"]),
         // TensorBoard event files: Event/Summary messages and TFRecord framing.
         .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "DeepI2I", dependencies: ["Torch", "ImageIO", "Datasets", "TensorBoard"]),
+        .target(name: "DeepI2I", dependencies: ["Torch", "ImageIO", "Datasets", "TensorBoard", "Support"]),
         // Inference front ends shared by the CLI and the server: translate/morph and the HTTP app.
         .target(
             name: "DeepI2IServe",
@@ -92,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "deepi2i",
             dependencies: [
-                "DeepI2I", "DeepI2IServe", "Torch", "ImageIO", "Datasets",
+                "DeepI2I", "DeepI2IServe", "Torch", "ImageIO", "Datasets", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -101,8 +103,8 @@ let package = Package(
         .testTarget(name: "CheckpointFormatsTests", dependencies: ["CheckpointFormats", "Pickle"], exclude: ["Fixtures"]),
         .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "Pickle"]),
-        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO", "Datasets", "CheckpointFormats", "TensorBoard"], exclude: ["Fixtures"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "Pickle", "Support"]),
+        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO", "Datasets", "CheckpointFormats", "TensorBoard", "Support"], exclude: ["Fixtures"]),
         // In-process HTTP API tests and the headless-Chromium page test.
         .testTarget(name: "DeepI2IServeTests", dependencies: ["DeepI2IServe", "DeepI2I", "Torch", "ImageIO"]),
         // Runs the built `deepi2i` binary (run `swift build` first) for exit codes and messages.

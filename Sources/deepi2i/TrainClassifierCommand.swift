@@ -3,6 +3,7 @@ import Datasets
 import DeepI2I
 import Foundation
 import Torch
+import Support
 
 struct TrainClassifierCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import DeepI2I
 import Foundation
 import Torch
 import XCTest
+import Support
 
 /// Training numerics are pinned: a short `pretrain-gan` run and a short `train` run with fixed seeds give
 /// weights whose SHA-256 digests were recorded before the training driver was refactored (issue #11).
@@ -12,7 +13,7 @@ import XCTest
 final class TrainingDigestTests: XCTestCase {
     /// SHA-256 over every tensor of a safetensors file in file order: name, dtype, shape and data bytes.
     static func digest(_ url: URL) throws -> String {
-        var sha = Datasets.SHA256()
+        var sha = Support.SHA256()
         for (name, t) in try Safetensors.read(url).tensors {
             sha.update(Array("\(name)|\(t.dtype)|\(t.shape)|".utf8))
             sha.update(t.bytes)
