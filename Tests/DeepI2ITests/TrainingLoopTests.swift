@@ -76,6 +76,13 @@ final class TrainingLoopTests: XCTestCase {
         XCTAssertEqual(sheet.width, 4 * 64 + 5 * 2)
         XCTAssertEqual(sheet.height, 2 * 64 + 3 * 2)
         XCTAssertNoThrow(try ModelDirectory.load(run.appendingPathComponent("model")))
+        // TensorBoard events for every iteration and both sample sheets (read back in TensorBoardEventTests).
+        let records = try TensorBoardEventTests.read(run)
+        XCTAssertEqual(records.filter { $0["scalars"] != nil }.map { $0["step"] as? Int }, [1, 2, 3, 4])
+        let scalars = try XCTUnwrap(records.last { $0["scalars"] != nil }?["scalars"] as? [String: Double])
+        XCTAssertTrue(Set(scalars.keys).isSuperset(of: ["loss/D", "loss/G_adv", "loss/G_rec", "lr/G", "lr/A", "lr/D", "images_per_second"]),
+                      "\(scalars.keys)")
+        XCTAssertEqual(records.filter { $0["images"] != nil }.map { $0["step"] as? Int }, [4])
     }
 
     func testCheckpointRotationKeepsLastN() throws {
@@ -188,6 +195,15 @@ final class TrainingLoopTests: XCTestCase {
         }
         XCTAssertEqual(try log(straight).map(\.losses), try log(split).map(\.losses))
         XCTAssertEqual(try log(split).map(\.iteration), [1, 2, 3, 4])
+        // The same run-folder layout as train: record, samples, checkpoints, events; the GAN files on top.
+        let layout = RunLayout(split)
+        let record = try JSONDecoder().decode(GANRunRecord.self, from: Data(contentsOf: layout.record))
+        XCTAssertEqual(record.config, g)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: layout.sample(4).path))
+        XCTAssertEqual(TrainingCheckpoint.list(split).map(\.lastPathComponent), ["iter-0000002", "iter-0000003", "iter-0000004"])
+        let events = try TensorBoardEventTests.read(split).filter { $0["scalars"] != nil }
+        XCTAssertEqual(events.map { $0["step"] as? Int }, [1, 2, 3, 4])
+        XCTAssertNotNil((events.first?["scalars"] as? [String: Double])?["loss/G"])
         // Changing anything but the budget is refused; so is a folder without training state.
         var other = g
         other.batchSize = 2
