@@ -47,8 +47,7 @@ public final class DeepI2IStep {
         self.config = config
         self.trainsEncoder = trainsEncoder
         func adam(_ m: Module, _ lr: Double) throws -> Adam {
-            try Adam(m.parameters(), config: AdamConfig(learningRate: lr, beta1: config.beta1, beta2: config.beta2,
-                                                        eps: config.adamEps))
+            try TrainingOptimizers.adam(m, learningRate: lr, beta1: config.beta1, beta2: config.beta2, eps: config.adamEps)
         }
         generatorOptimizer = try adam(model.generator, config.generatorLR)
         discriminatorOptimizer = try adam(model.discriminator, config.discriminatorLR)
