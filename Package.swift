@@ -42,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
         // Web demo and JSON API (`deepi2i serve`).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // TensorBoard event files (generated message code committed: no protoc plugin at build time).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         // C shim over libtorch: extern "C", opaque handles, every C++ exception caught.
@@ -74,11 +76,12 @@ let package = Package(
         // Debian's giflib (libgif-dev), for animated GIF output (morph).
         .systemLibrary(name: "CGif", path: "Sources/CGif"),
         .target(name: "ImageIO", dependencies: ["CCodecs", "CGif"]),
-        .target(name: "Datasets", dependencies: ["ImageIO", "CCodecs", "Pickle"]),
-        .target(
-            name: "DeepI2I",
-            dependencies: ["Torch", "ImageIO", "Datasets", .product(name: "Logging", package: "swift-log")]
-        ),
+        // Small helpers every layer above may use: SplitMix64, SHA-256, subprocesses, Python package lookup, JSON files.
+        .target(name: "Support"),
+        .target(name: "Datasets", dependencies: ["ImageIO", "CCodecs", "Pickle", "Support"]),
+        // TensorBoard event files: Event/Summary messages and TFRecord framing.
+        .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "DeepI2I", dependencies: ["Torch", "ImageIO", "Datasets", "TensorBoard", "Support"]),
         // Inference front ends shared by the CLI and the server: translate/morph and the HTTP app.
         .target(
             name: "DeepI2IServe",
@@ -91,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "deepi2i",
             dependencies: [
-                "DeepI2I", "DeepI2IServe", "Torch", "ImageIO", "Datasets",
+                "DeepI2I", "DeepI2IServe", "Torch", "ImageIO", "Datasets", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -100,8 +103,8 @@ let package = Package(
         .testTarget(name: "CheckpointFormatsTests", dependencies: ["CheckpointFormats", "Pickle"], exclude: ["Fixtures"]),
         .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "Pickle"]),
-        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO", "Datasets"], exclude: ["Fixtures"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "Pickle", "Support"]),
+        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO", "Datasets", "CheckpointFormats", "TensorBoard", "Support"], exclude: ["Fixtures"]),
         // In-process HTTP API tests and the headless-Chromium page test.
         .testTarget(name: "DeepI2IServeTests", dependencies: ["DeepI2IServe", "DeepI2I", "Torch", "ImageIO"]),
         // Runs the built `deepi2i` binary (run `swift build` first) for exit codes and messages.

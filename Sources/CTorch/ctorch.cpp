@@ -57,13 +57,13 @@ std::vector<at::Tensor> tensors(const ct_tensor *ts, int n) {
   for (int i = 0; i < n; ++i) v.push_back(T(ts[i]));
   return v;
 }
-int64_t reduction_of(int r) {
+int64_t reduction_of(ct_reduction r) {
   switch (r) {
-    case 0: return at::Reduction::None;
-    case 1: return at::Reduction::Mean;
-    case 2: return at::Reduction::Sum;
+    case CT_REDUCTION_NONE: return at::Reduction::None;
+    case CT_REDUCTION_MEAN: return at::Reduction::Mean;
+    case CT_REDUCTION_SUM: return at::Reduction::Sum;
   }
-  throw std::invalid_argument("unknown reduction " + std::to_string(r));
+  throw std::invalid_argument("unknown reduction " + std::to_string(static_cast<int>(r)));
 }
 // Random tensors on a non-CPU device with a CPU generator are drawn on the CPU and moved, so a
 // seeded generator gives the same numbers on every device.
@@ -276,111 +276,111 @@ ct_tensor ct_flatten(ct_tensor t, int64_t s, int64_t e) { CT_TENSOR(T(t).flatten
 ct_tensor ct_repeat(ct_tensor t, const int64_t *r, int n) { CT_TENSOR(T(t).repeat(dims(r, n))) }
 ct_tensor ct_flip(ct_tensor t, const int64_t *d, int n) { CT_TENSOR(T(t).flip(dims(d, n))) }
 
-static at::Tensor binary(int op, const at::Tensor &a, const at::Tensor &b) {
+static at::Tensor binary(ct_binary_op op, const at::Tensor &a, const at::Tensor &b) {
   switch (op) {
-    case 0: return a + b;
-    case 1: return a - b;
-    case 2: return a * b;
-    case 3: return a / b;
-    case 4: return a.pow(b);
-    case 5: return at::maximum(a, b);
-    case 6: return at::minimum(a, b);
-    case 7: return a.eq(b);
-    case 8: return a.ne(b);
-    case 9: return a.lt(b);
-    case 10: return a.le(b);
-    case 11: return a.gt(b);
-    case 12: return a.ge(b);
-    case 13: return at::remainder(a, b);
+    case CT_BINARY_ADD: return a + b;
+    case CT_BINARY_SUB: return a - b;
+    case CT_BINARY_MUL: return a * b;
+    case CT_BINARY_DIV: return a / b;
+    case CT_BINARY_POW: return a.pow(b);
+    case CT_BINARY_MAXIMUM: return at::maximum(a, b);
+    case CT_BINARY_MINIMUM: return at::minimum(a, b);
+    case CT_BINARY_EQ: return a.eq(b);
+    case CT_BINARY_NE: return a.ne(b);
+    case CT_BINARY_LT: return a.lt(b);
+    case CT_BINARY_LE: return a.le(b);
+    case CT_BINARY_GT: return a.gt(b);
+    case CT_BINARY_GE: return a.ge(b);
+    case CT_BINARY_REMAINDER: return at::remainder(a, b);
   }
   throw std::invalid_argument("unknown binary op " + std::to_string(op));
 }
-static at::Tensor binary_scalar(int op, const at::Tensor &a, double s) {
+static at::Tensor binary_scalar(ct_binary_op op, const at::Tensor &a, double s) {
   switch (op) {
-    case 0: return a + s;
-    case 1: return a - s;
-    case 2: return a * s;
-    case 3: return a / s;
-    case 4: return a.pow(s);
-    case 5: return at::clamp_min(a, s);
-    case 6: return at::clamp_max(a, s);
-    case 7: return a.eq(s);
-    case 8: return a.ne(s);
-    case 9: return a.lt(s);
-    case 10: return a.le(s);
-    case 11: return a.gt(s);
-    case 12: return a.ge(s);
-    case 13: return at::remainder(a, s);
+    case CT_BINARY_ADD: return a + s;
+    case CT_BINARY_SUB: return a - s;
+    case CT_BINARY_MUL: return a * s;
+    case CT_BINARY_DIV: return a / s;
+    case CT_BINARY_POW: return a.pow(s);
+    case CT_BINARY_MAXIMUM: return at::clamp_min(a, s);
+    case CT_BINARY_MINIMUM: return at::clamp_max(a, s);
+    case CT_BINARY_EQ: return a.eq(s);
+    case CT_BINARY_NE: return a.ne(s);
+    case CT_BINARY_LT: return a.lt(s);
+    case CT_BINARY_LE: return a.le(s);
+    case CT_BINARY_GT: return a.gt(s);
+    case CT_BINARY_GE: return a.ge(s);
+    case CT_BINARY_REMAINDER: return at::remainder(a, s);
   }
   throw std::invalid_argument("unknown binary op " + std::to_string(op));
 }
-ct_tensor ct_binary(int op, ct_tensor a, ct_tensor b) { CT_TENSOR(binary(op, T(a), T(b))) }
-ct_tensor ct_binary_scalar(int op, ct_tensor a, double s) { CT_TENSOR(binary_scalar(op, T(a), s)) }
+ct_tensor ct_binary(ct_binary_op op, ct_tensor a, ct_tensor b) { CT_TENSOR(binary(op, T(a), T(b))) }
+ct_tensor ct_binary_scalar(ct_binary_op op, ct_tensor a, double s) { CT_TENSOR(binary_scalar(op, T(a), s)) }
 ct_tensor ct_rsub_scalar(double s, ct_tensor a) { CT_TENSOR(at::rsub(T(a), s)) }
 ct_tensor ct_rdiv_scalar(double s, ct_tensor a) { CT_TENSOR(at::reciprocal(T(a)) * s) }
 ct_tensor ct_add_scaled(ct_tensor a, ct_tensor b, double alpha) { CT_TENSOR(at::add(T(a), T(b), alpha)) }
-int ct_binary_(int op, ct_tensor a, ct_tensor b) {
+int ct_binary_(ct_binary_op op, ct_tensor a, ct_tensor b) {
   CT_STATUS(auto &x = T(a); const auto &y = T(b); switch (op) {
-    case 0: x.add_(y); break;
-    case 1: x.sub_(y); break;
-    case 2: x.mul_(y); break;
-    case 3: x.div_(y); break;
+    case CT_BINARY_ADD: x.add_(y); break;
+    case CT_BINARY_SUB: x.sub_(y); break;
+    case CT_BINARY_MUL: x.mul_(y); break;
+    case CT_BINARY_DIV: x.div_(y); break;
     default: throw std::invalid_argument("unsupported in-place op " + std::to_string(op));
   })
 }
-int ct_binary_scalar_(int op, ct_tensor a, double value) {
+int ct_binary_scalar_(ct_binary_op op, ct_tensor a, double s) {
   // In place, the result keeps x's dtype: an integral tensor takes a whole number as an integer
   // scalar (counter += 1), as Python's `t += 1` does; a double scalar would not cast back to Long.
   CT_STATUS(auto &x = T(a);
             const bool integral = at::isIntegralType(x.scalar_type(), /*includeBool=*/false) &&
-                                  std::nearbyint(value) == value && std::fabs(value) < 9.007199254740992e15;
-            const at::Scalar s = integral ? at::Scalar(static_cast<int64_t>(value)) : at::Scalar(value);
+                                  std::nearbyint(s) == s && std::fabs(s) < 9.007199254740992e15;
+            const at::Scalar scalar = integral ? at::Scalar(static_cast<int64_t>(s)) : at::Scalar(s);
             switch (op) {
-    case 0: x.add_(s); break;
-    case 1: x.sub_(s); break;
-    case 2: x.mul_(s); break;
-    case 3: x.div_(s); break;
-    case 4: x.pow_(s); break;
+    case CT_BINARY_ADD: x.add_(scalar); break;
+    case CT_BINARY_SUB: x.sub_(scalar); break;
+    case CT_BINARY_MUL: x.mul_(scalar); break;
+    case CT_BINARY_DIV: x.div_(scalar); break;
+    case CT_BINARY_POW: x.pow_(scalar); break;
     default: throw std::invalid_argument("unsupported in-place op " + std::to_string(op));
   })
 }
 ct_tensor ct_where(ct_tensor c, ct_tensor a, ct_tensor b) { CT_TENSOR(at::where(T(c), T(a), T(b))) }
 ct_tensor ct_masked_fill(ct_tensor t, ct_tensor m, double v) { CT_TENSOR(T(t).masked_fill(T(m), v)) }
 
-static at::Tensor unary(int op, const at::Tensor &t) {
+static at::Tensor unary(ct_unary_op op, const at::Tensor &t) {
   switch (op) {
-    case 0: return -t;
-    case 1: return t.sqrt();
-    case 2: return t.exp();
-    case 3: return t.log();
-    case 4: return t.abs();
-    case 5: return t.tanh();
-    case 6: return t.sigmoid();
-    case 7: return at::relu(t);
-    case 8: return t.sign();
-    case 9: return t.floor();
-    case 10: return t.ceil();
-    case 11: return t.round();
-    case 12: return t.rsqrt();
-    case 13: return t.square();
-    case 14: return t.sin();
-    case 15: return t.cos();
-    case 16: return t.log1p();
-    case 17: return t.isnan();
-    case 18: return t.isinf();
-    case 19: return t.logical_not();
+    case CT_UNARY_NEG: return -t;
+    case CT_UNARY_SQRT: return t.sqrt();
+    case CT_UNARY_EXP: return t.exp();
+    case CT_UNARY_LOG: return t.log();
+    case CT_UNARY_ABS: return t.abs();
+    case CT_UNARY_TANH: return t.tanh();
+    case CT_UNARY_SIGMOID: return t.sigmoid();
+    case CT_UNARY_RELU: return at::relu(t);
+    case CT_UNARY_SIGN: return t.sign();
+    case CT_UNARY_FLOOR: return t.floor();
+    case CT_UNARY_CEIL: return t.ceil();
+    case CT_UNARY_ROUND: return t.round();
+    case CT_UNARY_RSQRT: return t.rsqrt();
+    case CT_UNARY_SQUARE: return t.square();
+    case CT_UNARY_SIN: return t.sin();
+    case CT_UNARY_COS: return t.cos();
+    case CT_UNARY_LOG1P: return t.log1p();
+    case CT_UNARY_ISNAN: return t.isnan();
+    case CT_UNARY_ISINF: return t.isinf();
+    case CT_UNARY_LOGICAL_NOT: return t.logical_not();
   }
   throw std::invalid_argument("unknown unary op " + std::to_string(op));
 }
-ct_tensor ct_unary(int op, ct_tensor t) { CT_TENSOR(unary(op, T(t))) }
-int ct_unary_(int op, ct_tensor t) {
+ct_tensor ct_unary(ct_unary_op op, ct_tensor t) { CT_TENSOR(unary(op, T(t))) }
+int ct_unary_(ct_unary_op op, ct_tensor t) {
   CT_STATUS(auto &x = T(t); switch (op) {
-    case 0: x.neg_(); break;
-    case 1: x.sqrt_(); break;
-    case 2: x.exp_(); break;
-    case 5: x.tanh_(); break;
-    case 6: x.sigmoid_(); break;
-    case 7: x.relu_(); break;
+    case CT_UNARY_NEG: x.neg_(); break;
+    case CT_UNARY_SQRT: x.sqrt_(); break;
+    case CT_UNARY_EXP: x.exp_(); break;
+    case CT_UNARY_TANH: x.tanh_(); break;
+    case CT_UNARY_SIGMOID: x.sigmoid_(); break;
+    case CT_UNARY_RELU: x.relu_(); break;
     default: throw std::invalid_argument("unsupported in-place unary op " + std::to_string(op));
   })
 }
@@ -471,31 +471,31 @@ ct_tensor ct_upsample_bicubic2d(ct_tensor x, const int64_t *o, bool align_corner
   CT_TENSOR(at::upsample_bicubic2d(T(x), dims(o, 2), align_corners, c10::nullopt, c10::nullopt))
 }
 ct_tensor ct_dropout(ct_tensor x, double p, bool training) { CT_TENSOR(at::dropout(T(x), p, training)) }
-ct_tensor ct_pad(ct_tensor x, const int64_t *pads, int n, int mode, double value) {
+ct_tensor ct_pad(ct_tensor x, const int64_t *pads, int npads, ct_pad_mode mode, double value) {
   CT_TRY(nullptr, {
     switch (mode) {
-      case 0: return wrap(at::constant_pad_nd(T(x), dims(pads, n), value));
-      case 1:
-        if (n == 2) return wrap(at::reflection_pad1d(T(x), dims(pads, n)));
-        if (n == 4) return wrap(at::reflection_pad2d(T(x), dims(pads, n)));
+      case CT_PAD_CONSTANT: return wrap(at::constant_pad_nd(T(x), dims(pads, npads), value));
+      case CT_PAD_REFLECT:
+        if (npads == 2) return wrap(at::reflection_pad1d(T(x), dims(pads, npads)));
+        if (npads == 4) return wrap(at::reflection_pad2d(T(x), dims(pads, npads)));
         break;
-      case 2:
-        if (n == 2) return wrap(at::replication_pad1d(T(x), dims(pads, n)));
-        if (n == 4) return wrap(at::replication_pad2d(T(x), dims(pads, n)));
+      case CT_PAD_REPLICATE:
+        if (npads == 2) return wrap(at::replication_pad1d(T(x), dims(pads, npads)));
+        if (npads == 4) return wrap(at::replication_pad2d(T(x), dims(pads, npads)));
         break;
     }
-    throw std::invalid_argument("unsupported pad mode " + std::to_string(mode) + " with " + std::to_string(n) + " pads");
+    throw std::invalid_argument("unsupported pad mode " + std::to_string(static_cast<int>(mode)) + " with " + std::to_string(npads) + " pads");
   })
 }
 ct_tensor ct_one_hot(ct_tensor indices, int64_t num_classes) { CT_TENSOR(at::one_hot(T(indices), num_classes)) }
 
-ct_tensor ct_mse_loss(ct_tensor a, ct_tensor b, int r) { CT_TENSOR(at::mse_loss(T(a), T(b), reduction_of(r))) }
-ct_tensor ct_l1_loss(ct_tensor a, ct_tensor b, int r) { CT_TENSOR(at::l1_loss(T(a), T(b), reduction_of(r))) }
-ct_tensor ct_cross_entropy(ct_tensor logits, ct_tensor targets, int r, double ls) {
-  CT_TENSOR(at::cross_entropy_loss(T(logits), T(targets), c10::nullopt, reduction_of(r), -100, ls))
+ct_tensor ct_mse_loss(ct_tensor a, ct_tensor b, ct_reduction reduction) { CT_TENSOR(at::mse_loss(T(a), T(b), reduction_of(reduction))) }
+ct_tensor ct_l1_loss(ct_tensor a, ct_tensor b, ct_reduction reduction) { CT_TENSOR(at::l1_loss(T(a), T(b), reduction_of(reduction))) }
+ct_tensor ct_cross_entropy(ct_tensor logits, ct_tensor targets, ct_reduction reduction, double label_smoothing) {
+  CT_TENSOR(at::cross_entropy_loss(T(logits), T(targets), c10::nullopt, reduction_of(reduction), -100, label_smoothing))
 }
-ct_tensor ct_bce_with_logits(ct_tensor logits, ct_tensor targets, int r) {
-  CT_TENSOR(at::binary_cross_entropy_with_logits(T(logits), T(targets), c10::nullopt, c10::nullopt, reduction_of(r)))
+ct_tensor ct_bce_with_logits(ct_tensor logits, ct_tensor targets, ct_reduction reduction) {
+  CT_TENSOR(at::binary_cross_entropy_with_logits(T(logits), T(targets), c10::nullopt, c10::nullopt, reduction_of(reduction)))
 }
 
 int ct_backward(ct_tensor t, ct_tensor grad, bool retain_graph, bool create_graph) {

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A batch of images (N x R x R x 3 uint8, HWC) with labels and dataset indices.
 public struct ImageBatch: Sendable {

@@ -1,3 +1,4 @@
+import Support
 /// The deterministic per-class train/test split recorded in every manifest.
 public enum DatasetSplit {
     public static let rule = "per class: shuffle the class's indices with SplitMix64(seed, stream: classIndex); " +

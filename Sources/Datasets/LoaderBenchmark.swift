@@ -1,5 +1,6 @@
 import Foundation
 import ImageIO
+import Support
 
 /// Loader throughput measurement, for the CLI's `bench` and for tuning prefetch depth.
 public enum LoaderBenchmark {

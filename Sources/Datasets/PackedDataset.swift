@@ -1,5 +1,6 @@
 import Foundation
 import ImageIO
+import Support
 
 /// Read access to a packed dataset folder; `images.u8` is memory-mapped.
 public final class PackedDataset: @unchecked Sendable {  // immutable after init

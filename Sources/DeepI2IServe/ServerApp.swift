@@ -72,8 +72,8 @@ struct RequestHandlers: Sendable {
                 throw APIError(.badRequest, "too-many-classes", "\(classes.count) target classes; at most \(options.maxClasses) per request")
             }
             let samples = try integer(q, "samples", default: 1, range: 1...options.maxSamples)
-            let seed = try UInt64(integer(q, "seed", default: 0, range: 0...Int(Int32.max)))
-            let truncation = try real(q, "truncation", default: 1, range: 0...4)
+            let seed = try UInt64(integer(q, "seed", default: Int(options.defaultSeed), range: 0...Int(Int32.max)))
+            let truncation = try real(q, "truncation", default: options.defaultTruncation, range: 0...4)
             let image = try await decodeBody(request)
             let batch = options.batchSize
             let (grid, tiles) = try await queue.run { t -> ([UInt8], [[[UInt8]]]) in
@@ -107,8 +107,8 @@ struct RequestHandlers: Sendable {
                 throw APIError(.badRequest, "too-many-classes", "a morph path of \(path.count) classes; at most \(options.maxMorphClasses)")
             }
             let steps = try integer(q, "steps", default: 8, range: 2...options.maxMorphSteps)
-            let seed = try UInt64(integer(q, "seed", default: 0, range: 0...Int(Int32.max)))
-            let truncation = try real(q, "truncation", default: 1, range: 0...4)
+            let seed = try UInt64(integer(q, "seed", default: Int(options.defaultSeed), range: 0...Int(Int32.max)))
+            let truncation = try real(q, "truncation", default: options.defaultTruncation, range: 0...4)
             let format = q("format") ?? "gif"
             guard ["gif", "png", "json"].contains(format) else {
                 throw APIError(.badRequest, "bad-parameter", "format must be gif, png or json, got '\(format)'")

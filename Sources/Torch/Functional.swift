@@ -1,10 +1,30 @@
 import CTorch
 
-/// Padding modes for `Functional.pad`.
-public enum PadMode: Int32 { case constant = 0, reflect, replicate }
+/// Padding modes for `Functional.pad` (`ct_pad_mode` in ctorch.h).
+public enum PadMode: Sendable {
+    case constant, reflect, replicate
 
-/// Loss reductions.
-public enum Reduction: Int32 { case none = 0, mean, sum }
+    var code: ct_pad_mode {
+        switch self {
+        case .constant: return CT_PAD_CONSTANT
+        case .reflect: return CT_PAD_REFLECT
+        case .replicate: return CT_PAD_REPLICATE
+        }
+    }
+}
+
+/// Loss reductions (`ct_reduction` in ctorch.h).
+public enum Reduction: Sendable {
+    case none, mean, sum
+
+    var code: ct_reduction {
+        switch self {
+        case .none: return CT_REDUCTION_NONE
+        case .mean: return CT_REDUCTION_MEAN
+        case .sum: return CT_REDUCTION_SUM
+        }
+    }
+}
 
 /// Neural-network functions (torch.nn.functional). Optional tensors may be nil.
 public enum Functional {
@@ -88,7 +108,7 @@ public enum Functional {
 
     /// F.pad: `pads` lists (left, right) pairs from the last dimension backwards.
     public static func pad(_ x: Tensor, _ pads: [Int], mode: PadMode = .constant, value: Double = 0) throws -> Tensor {
-        try withInt64(pads) { try Tensor.wrap("pad", ct_pad(x.handle, $0, $1, mode.rawValue, value)) }
+        try withInt64(pads) { try Tensor.wrap("pad", ct_pad(x.handle, $0, $1, mode.code, value)) }
     }
 
     public static func oneHot(_ indices: Tensor, classes: Int) throws -> Tensor {
@@ -98,21 +118,21 @@ public enum Functional {
     // MARK: Losses
 
     public static func mseLoss(_ a: Tensor, _ b: Tensor, reduction: Reduction = .mean) throws -> Tensor {
-        try Tensor.wrap("mseLoss", ct_mse_loss(a.handle, b.handle, reduction.rawValue))
+        try Tensor.wrap("mseLoss", ct_mse_loss(a.handle, b.handle, reduction.code))
     }
 
     public static func l1Loss(_ a: Tensor, _ b: Tensor, reduction: Reduction = .mean) throws -> Tensor {
-        try Tensor.wrap("l1Loss", ct_l1_loss(a.handle, b.handle, reduction.rawValue))
+        try Tensor.wrap("l1Loss", ct_l1_loss(a.handle, b.handle, reduction.code))
     }
 
     /// Cross entropy of logits [N, C] against class indices [N] (i64).
     public static func crossEntropy(_ logits: Tensor, targets: Tensor, reduction: Reduction = .mean,
                                     labelSmoothing: Double = 0) throws -> Tensor {
-        try Tensor.wrap("crossEntropy", ct_cross_entropy(logits.handle, targets.handle, reduction.rawValue, labelSmoothing))
+        try Tensor.wrap("crossEntropy", ct_cross_entropy(logits.handle, targets.handle, reduction.code, labelSmoothing))
     }
 
     public static func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor,
                                                     reduction: Reduction = .mean) throws -> Tensor {
-        try Tensor.wrap("bceWithLogits", ct_bce_with_logits(logits.handle, targets.handle, reduction.rawValue))
+        try Tensor.wrap("bceWithLogits", ct_bce_with_logits(logits.handle, targets.handle, reduction.code))
     }
 }

@@ -1,29 +1,73 @@
 import CTorch
 
-/// Binary operation codes shared with the shim.
-enum BinaryOp: Int32 {
-    case add = 0, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, remainder
+/// Binary operations of the shim, by the names ctorch.h gives them (`ct_binary_op`).
+enum BinaryOp {
+    case add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, remainder
+
+    var code: ct_binary_op {
+        switch self {
+        case .add: return CT_BINARY_ADD
+        case .sub: return CT_BINARY_SUB
+        case .mul: return CT_BINARY_MUL
+        case .div: return CT_BINARY_DIV
+        case .pow: return CT_BINARY_POW
+        case .maximum: return CT_BINARY_MAXIMUM
+        case .minimum: return CT_BINARY_MINIMUM
+        case .eq: return CT_BINARY_EQ
+        case .ne: return CT_BINARY_NE
+        case .lt: return CT_BINARY_LT
+        case .le: return CT_BINARY_LE
+        case .gt: return CT_BINARY_GT
+        case .ge: return CT_BINARY_GE
+        case .remainder: return CT_BINARY_REMAINDER
+        }
+    }
 }
 
-/// Unary operation codes shared with the shim.
-enum UnaryOp: Int32 {
-    case neg = 0, sqrt, exp, log, abs, tanh, sigmoid, relu, sign, floor, ceil, round, rsqrt, square, sin, cos,
+/// Unary operations of the shim, by the names ctorch.h gives them (`ct_unary_op`).
+enum UnaryOp {
+    case neg, sqrt, exp, log, abs, tanh, sigmoid, relu, sign, floor, ceil, round, rsqrt, square, sin, cos,
          log1p, isnan, isinf, logicalNot
+
+    var code: ct_unary_op {
+        switch self {
+        case .neg: return CT_UNARY_NEG
+        case .sqrt: return CT_UNARY_SQRT
+        case .exp: return CT_UNARY_EXP
+        case .log: return CT_UNARY_LOG
+        case .abs: return CT_UNARY_ABS
+        case .tanh: return CT_UNARY_TANH
+        case .sigmoid: return CT_UNARY_SIGMOID
+        case .relu: return CT_UNARY_RELU
+        case .sign: return CT_UNARY_SIGN
+        case .floor: return CT_UNARY_FLOOR
+        case .ceil: return CT_UNARY_CEIL
+        case .round: return CT_UNARY_ROUND
+        case .rsqrt: return CT_UNARY_RSQRT
+        case .square: return CT_UNARY_SQUARE
+        case .sin: return CT_UNARY_SIN
+        case .cos: return CT_UNARY_COS
+        case .log1p: return CT_UNARY_LOG1P
+        case .isnan: return CT_UNARY_ISNAN
+        case .isinf: return CT_UNARY_ISINF
+        case .logicalNot: return CT_UNARY_LOGICAL_NOT
+        }
+    }
 }
 
 extension Tensor {
     @inline(__always)
     func binary(_ op: BinaryOp, _ other: Tensor) throws -> Tensor {
-        try Tensor.wrap("\(op)", ct_binary(op.rawValue, handle, other.handle))
+        try Tensor.wrap("\(op)", ct_binary(op.code, handle, other.handle))
     }
 
     @inline(__always)
     func binary(_ op: BinaryOp, _ s: Double) throws -> Tensor {
-        try Tensor.wrap("\(op)", ct_binary_scalar(op.rawValue, handle, s))
+        try Tensor.wrap("\(op)", ct_binary_scalar(op.code, handle, s))
     }
 
     @inline(__always)
-    func unary(_ op: UnaryOp) throws -> Tensor { try Tensor.wrap("\(op)", ct_unary(op.rawValue, handle)) }
+    func unary(_ op: UnaryOp) throws -> Tensor { try Tensor.wrap("\(op)", ct_unary(op.code, handle)) }
 
     // MARK: Arithmetic with broadcasting
 
@@ -74,15 +118,15 @@ extension Tensor {
 
     // MARK: In place (parameters and buffers; not for tensors that need gradients)
 
-    public static func += (a: Tensor, b: Tensor) throws { try check(ct_binary_(BinaryOp.add.rawValue, a.handle, b.handle), "+=") }
-    public static func -= (a: Tensor, b: Tensor) throws { try check(ct_binary_(BinaryOp.sub.rawValue, a.handle, b.handle), "-=") }
-    public static func *= (a: Tensor, b: Tensor) throws { try check(ct_binary_(BinaryOp.mul.rawValue, a.handle, b.handle), "*=") }
-    public static func += (a: Tensor, s: Double) throws { try check(ct_binary_scalar_(BinaryOp.add.rawValue, a.handle, s), "+=") }
-    public static func *= (a: Tensor, s: Double) throws { try check(ct_binary_scalar_(BinaryOp.mul.rawValue, a.handle, s), "*=") }
-    public static func /= (a: Tensor, s: Double) throws { try check(ct_binary_scalar_(BinaryOp.div.rawValue, a.handle, s), "/=") }
+    public static func += (a: Tensor, b: Tensor) throws { try check(ct_binary_(BinaryOp.add.code, a.handle, b.handle), "+=") }
+    public static func -= (a: Tensor, b: Tensor) throws { try check(ct_binary_(BinaryOp.sub.code, a.handle, b.handle), "-=") }
+    public static func *= (a: Tensor, b: Tensor) throws { try check(ct_binary_(BinaryOp.mul.code, a.handle, b.handle), "*=") }
+    public static func += (a: Tensor, s: Double) throws { try check(ct_binary_scalar_(BinaryOp.add.code, a.handle, s), "+=") }
+    public static func *= (a: Tensor, s: Double) throws { try check(ct_binary_scalar_(BinaryOp.mul.code, a.handle, s), "*=") }
+    public static func /= (a: Tensor, s: Double) throws { try check(ct_binary_scalar_(BinaryOp.div.code, a.handle, s), "/=") }
 
     /// relu in place (ReLU(inplace=True) in BigGAN's discriminator head).
-    public func relu_() throws { try check(ct_unary_(UnaryOp.relu.rawValue, handle), "relu_") }
+    public func relu_() throws { try check(ct_unary_(UnaryOp.relu.code, handle), "relu_") }
 
     // MARK: Elementwise functions
 

@@ -18,10 +18,10 @@ struct BenchPipelineCommand: ParsableCommand {
     @Option(help: "Resolution.") var resolution = 128
     @Option(help: "Batch size.") var batch = 4
     @Option(help: "Timed iterations (after one warm-up).") var iterations = 3
-    @Option(help: "Device: cpu, cuda, cuda:N.") var device = "cpu"
+    @OptionGroup var device: DeviceOptions
 
     func run() throws {
-        let dev = try Device(parsing: device)
+        let dev = try device.resolved()
         try Torch.manualSeed(0)
         let config = try ModelConfig(resolution: resolution, channels: channels)
         let model = try DeepI2IModel(config: config)

@@ -16,18 +16,21 @@ struct BenchTrainStepCommand: ParsableCommand {
     @Option var classes = 10
     @Option var warmup = 3
     @Option var iterations = 20
+    @OptionGroup var device: DeviceOptions
 
     func run() throws {
         var config = try ModelConfig(resolution: resolution, channels: channels, classCount: classes)
         config.classNames = (0..<classes).map { "c\($0)" }
         let model = try DeepI2IModel(config: config, seed: 0)
+        let dev = try device.resolved()
+        try model.to(dev)
         model.train()
         var training = TrainingConfig(data: "", initialisation: .scratch(channels: channels))
         training.batchSize = batch
         training.accumulate = 1
         let step = try DeepI2IStep(model: model, config: training, trainsEncoder: false)
         let rng = try RandomGenerator(seed: 1)
-        let x = try Tensor.rand([batch, 3, resolution, resolution], generator: rng) * 2.0 - 1.0
+        let x = try Tensor.rand([batch, 3, resolution, resolution], generator: rng, device: dev) * 2.0 - 1.0
         let labels = (0..<batch).map { $0 % classes }
         func once() throws {
             let mb = try MicroBatch.sample(images: x, classes: labels, classCount: classes, dimZ: config.dimZ, rng: rng)

@@ -18,9 +18,10 @@ struct BenchTranslateCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also time a random-init 128px ch96 model (1000 classes).") var paperConfig = true
     @Option(parsing: .upToNextOption, help: "Batch sizes.") var batches: [Int] = [1, 32]
     @Option(help: "Seconds to measure each case (at least one call).") var seconds = 3.0
-    @Option(help: "cpu, cuda or cuda:N.") var device = "cpu"
+    @OptionGroup var deviceOptions: DeviceOptions
 
     func run() throws {
+        let device = try deviceOptions.resolved()
         print("libtorch \(Torch.version), \(Torch.threadCount) threads, device \(device)")
         if let model {
             try bench(CommandSupport.loadTranslator(model: model, device: device), label: model)
@@ -28,7 +29,7 @@ struct BenchTranslateCommand: ParsableCommand {
         if paperConfig {
             let config = try ModelConfig(resolution: 128, channels: 96, classCount: 1000)
             let m = try DeepI2IModel(config: config)
-            try m.to(Device(parsing: device))
+            try m.to(device)
             try bench(Translator(model: m), label: "128px ch96 (random init)")
         }
     }

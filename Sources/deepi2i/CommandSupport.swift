@@ -6,12 +6,8 @@ import Torch
 
 /// Helpers shared by the inference commands (translate, morph, serve, bench-translate).
 enum CommandSupport {
-    /// Loads the translation networks (E, A, G) from a model directory onto `device` ("cpu", "cuda", "cuda:N").
-    static func loadTranslator(model path: String, device name: String) throws -> Translator {
-        let device = try Device(parsing: name)
-        if case .cuda(let i) = device, i >= Torch.cudaDeviceCount {
-            throw CommandFailure("device \(device) requested, but libtorch sees \(Torch.cudaDeviceCount) CUDA device(s)")
-        }
+    /// Loads the translation networks (E, A, G) from a model directory onto `device`.
+    static func loadTranslator(model path: String, device: Device) throws -> Translator {
         let (model, _) = try ModelDirectory.load(URL(fileURLWithPath: path), networks: .translation, device: device)
         return Translator(model: model)
     }

@@ -24,13 +24,15 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Classifier directory (deepi2i train-classifier): RC, and --features classifier.") var classifier: String?
     @Option(help: "Comma-separated metrics (\(MetricRegistry.names.joined(separator: ", "))); default all, rc only with --classifier.")
     var metrics: String?
-    @Option(help: "Random seed (translation sources, z, KID subsets, FC training).") var seed: UInt64 = 0
+    @Option(help: "Random seed (translation sources, z, KID subsets, FC training; default \(EvaluationOptions().seed)).") var seed: UInt64?
     @Option(help: "Output folder.") var out = "evaluation"
-    @Option(help: "Batch size for translation and feature extraction.") var batchSize = 32
-    @Option(help: "KID subsets.") var kidSubsets = 100
-    @Option(help: "KID subset size (clamped to the smaller set).") var kidSubsetSize = 1000
-    @Option(help: "FC classifier training steps.") var fcIterations = 300
-    @Option(help: "FC classifier architecture.") var fcArch: ClassifierArch = .resnet18Small
+    @Option(help: "Batch size for translation and feature extraction (default \(EvaluationOptions().batchSize)).") var batch: Int?
+    /// The name this option had before `--batch` was used by every command.
+    @Option(name: .customLong("batch-size"), help: .hidden) var batchSizeAlias: Int?
+    @Option(help: "KID subsets (default \(EvaluationOptions().kidSubsets)).") var kidSubsets: Int?
+    @Option(help: "KID subset size, clamped to the smaller set (default \(EvaluationOptions().kidSubsetSize)).") var kidSubsetSize: Int?
+    @Option(help: "FC classifier training steps (default \(EvaluationOptions().fcIterations)).") var fcIterations: Int?
+    @Option(help: "FC classifier architecture (default \(EvaluationOptions().fcArch.rawValue)).") var fcArch: ClassifierArch?
     @OptionGroup var weights: FeatureWeightOptions
 
     func run() throws {
@@ -60,12 +62,12 @@ struct EvaluateCommand: ParsableCommand {
         }
         var options = EvaluationOptions()
         options.perClass = perClass
-        options.seed = seed
-        options.batchSize = batchSize
-        options.kidSubsets = kidSubsets
-        options.kidSubsetSize = kidSubsetSize
-        options.fcIterations = fcIterations
-        options.fcArch = fcArch
+        if let seed { options.seed = seed }
+        if let batch = batch ?? batchSizeAlias { options.batchSize = batch }
+        if let kidSubsets { options.kidSubsets = kidSubsets }
+        if let kidSubsetSize { options.kidSubsetSize = kidSubsetSize }
+        if let fcIterations { options.fcIterations = fcIterations }
+        if let fcArch { options.fcArch = fcArch }
         let context = try EvaluationContext(model: deepi2i, dataset: dataset, extractor: extractor, classifier: loadedClassifier,
                                             options: options, progress: { printError("[evaluate] \($0)") })
         let report = try Evaluation.run(context, metrics: names, modelDescription: model)

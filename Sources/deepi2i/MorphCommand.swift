@@ -14,33 +14,29 @@ struct MorphCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Model directory.") var model: String
+    @OptionGroup var inference: InferenceOptions
     @Option(help: "Input image.") var input: String
     @Option(help: "Start class (name or index).") var from: String
     @Option(help: "End class (name or index).") var to: String
     @Option(parsing: .singleValue, help: "Intermediate classes, in order (repeatable).") var via: [String] = []
     @Option(help: "Frames per leg, including both ends.") var steps = 8
-    @Option(help: "Random seed for the fixed z.") var seed: UInt64 = 0
-    @Option(help: "Scale of z (0: z = 0).") var truncation = 1.0
     @Option(help: "Frame time of the GIF, milliseconds.") var frameMs = 120
-    @Option(help: "cpu, cuda or cuda:N.") var device = "cpu"
     @Option(help: "Output path (without extension, or ending .png/.gif/.mp4).") var out: String
 
     func validate() throws {
         guard steps >= 2 else { throw ValidationError("--steps must be at least 2") }
         guard frameMs >= 10 else { throw ValidationError("--frame-ms must be at least 10") }
-        guard truncation >= 0, truncation.isFinite else { throw ValidationError("--truncation must be a number >= 0") }
     }
 
     func run() throws {
-        let translator = try CommandSupport.loadTranslator(model: model, device: device)
+        let translator = try inference.loadTranslator()
         let config = translator.config
         let path = try ([from] + via + [to]).map { try ClassSelection.resolveOne($0, config: config) }
         var base = URL(fileURLWithPath: out)
         if ["png", "gif", "mp4"].contains(base.pathExtension.lowercased()) { base.deletePathExtension() }
         _ = try CommandSupport.prepareOutputDirectory(base.deletingLastPathComponent().path)
         let image = translator.prepare(try ImageDecoder.decode(contentsOf: input))
-        let frames = try translator.morph(image, path: path, steps: steps, seed: seed, truncation: truncation)
+        let frames = try translator.morph(image, path: path, steps: steps, seed: inference.seed, truncation: inference.truncation)
 
         let strip = base.appendingPathExtension("png"), gif = base.appendingPathExtension("gif")
         try CommandSupport.write(ImageEncoder.png(ImageGrid.strip([image] + frames)), to: strip)

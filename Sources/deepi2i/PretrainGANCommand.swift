@@ -9,7 +9,8 @@ struct PretrainGANCommand: ParsableCommand {
         abstract: "Train a class-conditional BigGAN (the source GAN for transfer) on a packed dataset.",
         discussion: """
         Writes GAN_DIR/G.safetensors, D.safetensors (and G_ema.safetensors with --ema) with BigGAN-PyTorch's \
-        key names plus gan.json; samples, log.jsonl and losses.png go to GAN_DIR-samples/.
+        key names plus gan.json. GAN_DIR is a run folder like train's: run.json, log.jsonl, losses.png, \
+        TensorBoard events, samples/ and checkpoints/ (Ctrl-C writes one; --resume continues exactly from the newest).
         """
     )
 
@@ -17,18 +18,22 @@ struct PretrainGANCommand: ParsableCommand {
     @Option(help: "Output GAN directory.") var out: String
     @Option(help: "Resolution (default: the dataset's).") var resolution: Int?
     @Option(help: "Channel width multiplier ch (BigGAN: 64 at 32x32, 96 at 128x128).") var channels = 64
-    @Option(help: "Iterations in all (default 10000).") var iterations: Int?
-    @Option var batch = 64
-    @Option(name: .customLong("g-lr")) var gLR = 1e-4
-    @Option(name: .customLong("d-lr")) var dLR = 4e-4
-    @Option(help: "Adam epsilon (BigGAN: 1e-6 or 1e-8).") var adamEps = 1e-6
-    @Option(help: "D steps per G step.") var dSteps = 1
+    // Unset options keep GANTrainingConfig's defaults (BigGAN-PyTorch's); the help shows them.
+    static let defaults = GANTrainingConfig(data: "", resolution: 32, channels: 64)
+    @Option(help: "Iterations in all (default \(defaults.iterations)).") var iterations: Int?
+    @Option(help: "Images per D step (default \(defaults.batchSize)).") var batch: Int?
+    @Option(name: .customLong("g-lr"), help: "(default \(defaults.generatorLR))") var gLR: Double?
+    @Option(name: .customLong("d-lr"), help: "(default \(defaults.discriminatorLR))") var dLR: Double?
+    @Option(help: "Adam epsilon, BigGAN: 1e-6 or 1e-8 (default \(defaults.adamEps)).") var adamEps: Double?
+    @Option(help: "D steps per G step (default \(defaults.discriminatorSteps)).") var dSteps: Int?
     @Flag(help: "Keep an exponential moving average of G (written as G_ema).") var ema = false
-    @Option var emaDecay = 0.999
-    @Option var emaStart = 0
-    @Option var seed: UInt64 = 0
-    @Option var checkpointEvery = 1000
-    @Option var sampleEvery = 500
+    @Option(help: "(default \(defaults.emaDecay))") var emaDecay: Double?
+    @Option(help: "(default \(defaults.emaStart))") var emaStart: Int?
+    @Option(help: "(default \(defaults.seed))") var seed: UInt64?
+    @Option(help: "(default \(defaults.checkpointEvery))") var checkpointEvery: Int?
+    @Option(help: "Checkpoints kept (default \(defaults.keepCheckpoints)).") var keep: Int?
+    @Option(help: "(default \(defaults.sampleEvery))") var sampleEvery: Int?
+    @OptionGroup var device: DeviceOptions
     @Flag(help: "Replace an existing output directory.") var overwrite = false
     @Flag(help: "Continue the GAN in --out exactly where it stopped (its saved options are used; --iterations may raise the budget).")
     var resume = false
@@ -39,18 +44,20 @@ struct PretrainGANCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: outURL.path), !overwrite, !resume {
             throw CommandFailure("\(out) already exists (use --resume to continue it, --overwrite to replace it)")
         }
+        let device = try self.device.resolved()
         let config = resume ? try resumedConfig(outURL) : try freshConfig()
+        if overwrite, FileManager.default.fileExists(atPath: outURL.path) { try FileManager.default.removeItem(at: outURL) }
         let start = Date()
-        switch try StopSignal.listening({ stop in try pretrainGAN(config: config, outDirectory: outURL, resume: resume, stop: stop) }) {
+        switch try StopSignal.listening({ stop in try pretrainGAN(config: config, outDirectory: outURL, resume: resume, device: device, stop: stop) }) {
         case .completed(let n):
             print("trained to iteration \(n) in \(Int(Date().timeIntervalSince(start))) s; GAN written to \(out)")
-        case .interrupted(let n, _):
-            print("interrupted after \(n) iterations; GAN written to \(out) (continue with --resume)")
+        case .interrupted(let n, let checkpoint):
+            print("interrupted after \(n) iterations; checkpoint \(checkpoint) (continue with --resume)")
         }
     }
 
     func resumedConfig(_ outURL: URL) throws -> GANTrainingConfig {
-        var config = try GANTrainingState.read(outURL).config
+        var config = try TrainingCheckpoint.savedConfig(outURL, as: GANTrainingConfig.self)
         if let iterations { config.iterations = iterations }
         return config
     }
@@ -59,18 +66,20 @@ struct PretrainGANCommand: ParsableCommand {
         guard let data else { throw CommandFailure("--data is required") }
         let dataset = try PackedDataset(at: URL(fileURLWithPath: data))
         var config = GANTrainingConfig(data: data, resolution: resolution ?? dataset.resolution, channels: channels)
-        config.iterations = iterations ?? 10_000
-        config.batchSize = batch
-        config.generatorLR = gLR
-        config.discriminatorLR = dLR
-        config.adamEps = adamEps
-        config.discriminatorSteps = dSteps
+        func set<T>(_ value: T?, _ key: WritableKeyPath<GANTrainingConfig, T>) { if let value { config[keyPath: key] = value } }
+        set(iterations, \.iterations)
+        set(batch, \.batchSize)
+        set(gLR, \.generatorLR)
+        set(dLR, \.discriminatorLR)
+        set(adamEps, \.adamEps)
+        set(dSteps, \.discriminatorSteps)
         config.ema = ema
-        config.emaDecay = emaDecay
-        config.emaStart = emaStart
-        config.seed = seed
-        config.checkpointEvery = checkpointEvery
-        config.sampleEvery = sampleEvery
+        set(emaDecay, \.emaDecay)
+        set(emaStart, \.emaStart)
+        set(seed, \.seed)
+        set(checkpointEvery, \.checkpointEvery)
+        set(keep, \.keepCheckpoints)
+        set(sampleEvery, \.sampleEvery)
         return config
     }
 }

@@ -10,16 +10,17 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the web page and the JSON/HTTP API (translate, morph) for a model."
     )
 
-    @Option(help: "Model directory.") var model: String
+    @OptionGroup var inference: InferenceOptions
     @Option(help: "Port (0 picks a free one).") var port = 8080
     @Option(help: "Address to bind; loopback by default. Use 0.0.0.0 to expose it on the network.") var host = "127.0.0.1"
-    @Option(help: "cpu, cuda or cuda:N.") var device = "cpu"
     @Option(help: "Largest upload, bytes.") var maxUploadBytes = ServeOptions().maxUploadBytes
     @Option(help: "Most samples per request.") var maxSamples = ServeOptions().maxSamples
 
     func run() async throws {
-        let translator = try CommandSupport.loadTranslator(model: model, device: device)
+        let translator = try inference.loadTranslator()
         var options = ServeOptions()
+        options.defaultSeed = inference.seed
+        options.defaultTruncation = inference.truncation
         options.maxUploadBytes = maxUploadBytes
         options.maxSamples = maxSamples
         options.samples = SampleLibrary(directory: URL(fileURLWithPath: model).appendingPathComponent("samples"),
@@ -29,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .info
         let app = DeepI2IServer.application(queue: queue, config: translator.config, options: options,
                                             host: host, port: port, logger: logger) { bound in
-            print("deepi2i serving \(model) on http://\(host):\(bound)/")
+            print("deepi2i serving \(inference.model) on http://\(host):\(bound)/")
             fflush(stdout)
         }
         try await app.runService()

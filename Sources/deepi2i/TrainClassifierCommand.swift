@@ -3,6 +3,7 @@ import Datasets
 import DeepI2I
 import Foundation
 import Torch
+import Support
 
 struct TrainClassifierCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,12 +19,11 @@ struct TrainClassifierCommand: ParsableCommand {
     @Option(help: "Batch size.") var batch = 64
     @Option(help: "Peak learning rate.") var lr = 0.05
     @Option(help: "Random seed (initialisation, batches, flips).") var seed: UInt64 = 0
-    @Option(help: "Device: cpu, cuda or cuda:N.") var device = "cpu"
+    @OptionGroup var deviceOptions: DeviceOptions
 
     func run() throws {
         guard iterations > 0, batch > 0, lr > 0 else { throw ValidationError("--iterations, --batch and --lr must be positive") }
-        let device: Device
-        do { device = try Device(parsing: self.device) } catch { throw ValidationError("\(error)") }
+        let device = try deviceOptions.resolved()
         do { try train(device) } catch { throw CommandFailure("train-classifier: \(describe(error))") }
     }
 

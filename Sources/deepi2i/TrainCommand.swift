@@ -21,38 +21,41 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue the run in --out from its newest checkpoint (other options but --iterations are taken from it).")
     var resume = false
 
-    @Option var iterations: Int?
-    @Option var phase1Iterations = 500
-    @Option(help: "Images per optimizer step.") var batch = 32
-    @Option(help: "Micro-batches per step (gradient accumulation).") var accumulate = 4
-    @Option(name: .customLong("g-lr")) var gLR = 1e-4
-    @Option(name: .customLong("d-lr")) var dLR = 4e-4
-    @Option(name: .customLong("a-lr")) var aLR = 4e-4
-    @Option(name: .customLong("e-lr")) var eLR = 4e-4
-    @Option var adamEps = 1e-6
-    @Option(help: "Reconstruction distance: mse (official code) or l1 (paper).") var recDistance = "mse"
-    @Option(help: "Weight of the feature reconstruction loss, lambda_rec (paper: 1).") var recWeight = 1.0
-    @Option(help: "Weight of the adversarial loss, lambda_adv (paper: 1).") var advWeight = 1.0
+    // Unset options keep TrainingConfig's defaults (the paper's); the help shows them.
+    static let defaults = TrainingConfig(data: "", initialisation: .scratch(channels: 64))
+    @Option(help: "Iterations in all (default \(defaults.iterations)).") var iterations: Int?
+    @Option(help: "Phase-1 iterations, G frozen (default \(defaults.phase1Iterations)).") var phase1Iterations: Int?
+    @Option(help: "Images per optimizer step (default \(defaults.batchSize)).") var batch: Int?
+    @Option(help: "Micro-batches per step, gradient accumulation (default \(defaults.accumulate)).") var accumulate: Int?
+    @Option(name: .customLong("g-lr"), help: "(default \(defaults.generatorLR))") var gLR: Double?
+    @Option(name: .customLong("d-lr"), help: "(default \(defaults.discriminatorLR))") var dLR: Double?
+    @Option(name: .customLong("a-lr"), help: "(default \(defaults.adaptorLR))") var aLR: Double?
+    @Option(name: .customLong("e-lr"), help: "(default \(defaults.encoderLR))") var eLR: Double?
+    @Option(help: "(default \(defaults.adamEps))") var adamEps: Double?
+    @Option(help: "Reconstruction distance: mse (official code) or l1 (paper) (default \(defaults.reconstructionDistance.rawValue)).") var recDistance: String?
+    @Option(help: "Weight of the feature reconstruction loss, lambda_rec (default \(defaults.reconstructionWeight)).") var recWeight: Double?
+    @Option(help: "Weight of the adversarial loss, lambda_adv (default \(defaults.adversarialWeight)).") var advWeight: Double?
     @Option(help: "Active fusion levels (widths), e.g. 32,16,8,4.") var levels: String?
     @Option(help: "Use only the deepest N fusion levels.") var encoderLevels: Int?
-    @Option(help: "Fusion weights: one number for every active level, or WIDTH:W pairs like 8:1,4:1 (default: the official 0.1 for transfer, 1 / 0.1 at width 32 for scratch).")
+    @Option(help: "Fusion weights: one number for every active level, or WIDTH:W pairs like 8:1,4:1 (default: the official \(FusionWeights.official) for transfer, 1 / \(FusionWeights.official) at width 32 for scratch).")
     var fusionWeights: String?
     @Flag(help: "No adaptor: encoder features are added to the generator directly.") var noAdaptor = false
     @Option(help: "Networks transferred from the GAN (any of G,D,E); the rest random.") var transfer = "G,D,E"
     @Option(help: "Channel width for --scratch.") var channels = 64
     @Option(help: "Train on only the first N training images of each class (data-scarcity studies).") var trainPerClass: Int?
-    @Option var seed: UInt64 = 0
-    @Option var checkpointEvery = 1000
-    @Option(help: "Checkpoints kept.") var keep = 3
-    @Option var sampleEvery = 500
-    @Option var sampleRows = 8
+    @Option(help: "(default \(defaults.seed))") var seed: UInt64?
+    @Option(help: "(default \(defaults.checkpointEvery))") var checkpointEvery: Int?
+    @Option(help: "Checkpoints kept (default \(defaults.keepCheckpoints)).") var keep: Int?
+    @Option(help: "(default \(defaults.sampleEvery))") var sampleEvery: Int?
+    @Option(help: "(default \(defaults.sampleRows))") var sampleRows: Int?
+    @OptionGroup var device: DeviceOptions
 
     func run() throws {
+        let device = try self.device.resolved()
         let runURL = URL(fileURLWithPath: out)
         var config: TrainingConfig
         if resume {
-            guard let latest = TrainingCheckpoint.latest(runURL) else { throw CommandFailure("\(out) has no checkpoint to resume") }
-            config = try TrainingCheckpoint.readState(latest).config
+            config = try TrainingCheckpoint.savedConfig(runURL, as: TrainingConfig.self)
             if let iterations { config.iterations = iterations }
         } else {
             config = try makeConfig()
@@ -61,30 +64,14 @@ struct TrainCommand: ParsableCommand {
             }
         }
         let start = Date()
-        switch try StopSignal.listening({ stop in try trainDeepI2I(config: config, runDirectory: runURL, resume: resume, stop: stop) }) {
+        switch try StopSignal.listening({ stop in
+            try trainDeepI2I(config: config, runDirectory: runURL, resume: resume, device: device, stop: stop)
+        }) {
         case .completed(let n):
             print("trained to iteration \(n) in \(Int(Date().timeIntervalSince(start))) s; model in \(runURL.appendingPathComponent("model").path)")
         case .interrupted(let n, let checkpoint):
             print("interrupted at iteration \(n); checkpoint \(checkpoint) (continue with --resume)")
         }
-    }
-
-    /// "0.5" (every active level) or "8:1,4:0.5".
-    static func parseFusionWeights(_ text: String) throws -> [String: Double] {
-        let usage = "--fusion-weights: expected a number or WIDTH:WEIGHT pairs like 8:1,4:1, got '\(text)'"
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let all = Double(trimmed) {
-            guard all.isFinite, all >= 0 else { throw CommandFailure("--fusion-weights must be >= 0, got \(trimmed)") }
-            return [TrainingConfig.allFusionLevels: all]
-        }
-        var weights: [String: Double] = [:]
-        for pair in trimmed.split(separator: ",") {
-            let parts = pair.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, let width = Int(parts[0]), width > 0, let w = Double(parts[1]) else { throw CommandFailure(usage) }
-            weights[String(width)] = w
-        }
-        guard !weights.isEmpty else { throw CommandFailure(usage) }
-        return weights
     }
 
     func makeConfig() throws -> TrainingConfig {
@@ -105,35 +92,38 @@ struct TrainCommand: ParsableCommand {
             initialisation = .scratch(channels: channels)
         }
         var c = TrainingConfig(data: data, initialisation: initialisation)
-        if let iterations { c.iterations = iterations }
-        c.phase1Iterations = phase1Iterations
-        c.batchSize = batch
-        c.accumulate = accumulate
-        c.generatorLR = gLR
-        c.discriminatorLR = dLR
-        c.adaptorLR = aLR
-        c.encoderLR = eLR
-        c.adamEps = adamEps
-        guard let distance = ReconstructionDistance(rawValue: recDistance) else {
-            throw CommandFailure("--rec-distance must be mse or l1")
+        func set<T>(_ value: T?, _ key: WritableKeyPath<TrainingConfig, T>) { if let value { c[keyPath: key] = value } }
+        set(iterations, \.iterations)
+        set(phase1Iterations, \.phase1Iterations)
+        set(batch, \.batchSize)
+        set(accumulate, \.accumulate)
+        set(gLR, \.generatorLR)
+        set(dLR, \.discriminatorLR)
+        set(aLR, \.adaptorLR)
+        set(eLR, \.encoderLR)
+        set(adamEps, \.adamEps)
+        if let recDistance {
+            guard let distance = ReconstructionDistance(rawValue: recDistance) else {
+                throw CommandFailure("--rec-distance must be mse or l1")
+            }
+            c.reconstructionDistance = distance
         }
-        c.reconstructionDistance = distance
-        c.reconstructionWeight = recWeight
-        c.adversarialWeight = advWeight
+        set(recWeight, \.reconstructionWeight)
+        set(advWeight, \.adversarialWeight)
         if let levels {
             let parsed = levels.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { throw CommandFailure("--levels: expected widths like 32,16,8,4") }
             c.levels = parsed.compactMap { $0 }
         }
         c.encoderLevels = encoderLevels
-        if let fusionWeights { c.fusionWeights = try Self.parseFusionWeights(fusionWeights) }
-        c.fusionMode = noAdaptor ? .direct : .adaptor
+        if let fusionWeights { c.fusionWeights = try FusionWeights(parsing: fusionWeights) }
+        if noAdaptor { c.fusionMode = .direct }
         c.trainImagesPerClass = trainPerClass
-        c.seed = seed
-        c.checkpointEvery = checkpointEvery
-        c.keepCheckpoints = keep
-        c.sampleEvery = sampleEvery
-        c.sampleRows = sampleRows
+        set(seed, \.seed)
+        set(checkpointEvery, \.checkpointEvery)
+        set(keep, \.keepCheckpoints)
+        set(sampleEvery, \.sampleEvery)
+        set(sampleRows, \.sampleRows)
         try c.validate()
         return c
     }

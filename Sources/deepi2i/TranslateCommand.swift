@@ -16,24 +16,20 @@ struct TranslateCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Model directory (config.json + G/E/A.safetensors).") var model: String
+    @OptionGroup var inference: InferenceOptions
     @Option(help: "Input image, or a folder of PNG/JPEG images.") var input: String
     @Option(help: "Target classes: names or indices, comma-separated, or 'all'.") var to: String
     @Option(help: "Samples (z draws) per class.") var samples = 1
-    @Option(help: "Random seed for z.") var seed: UInt64 = 0
-    @Option(help: "Scale of z (0: the deterministic z = 0 translation).") var truncation = 1.0
     @Option(help: "Generator batch size.") var batch = 32
-    @Option(help: "cpu, cuda or cuda:N.") var device = "cpu"
     @Option(help: "Output folder.") var out: String
 
     func validate() throws {
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        guard truncation >= 0, truncation.isFinite else { throw ValidationError("--truncation must be a number >= 0") }
     }
 
     func run() throws {
-        let translator = try CommandSupport.loadTranslator(model: model, device: device)
+        let translator = try inference.loadTranslator()
         let config = translator.config
         let classes = try ClassSelection.resolve(to, config: config)
         let files = try CommandSupport.inputFiles(input)
@@ -49,7 +45,7 @@ struct TranslateCommand: ParsableCommand {
         func flush() throws {
             guard !pending.isEmpty else { return }
             let results = try translator.translate(pending.map(\.image), classes: classes, samples: samples,
-                                                   seed: seed, truncation: truncation, batchSize: batch)
+                                                   seed: inference.seed, truncation: inference.truncation, batchSize: batch)
             for (k, result) in results.enumerated() {
                 let stem = pending[k].stem
                 for (s, row) in result.enumerated() {

@@ -77,7 +77,7 @@ final class ErrorCLITests: XCTestCase {
     func testTrainingFlagsAreCheckedBeforeWork() throws {
         let data = dir.appendingPathComponent("data").path
         try expectFailure(["pretrain-gan", "--out", dir.appendingPathComponent("gan").path, "--resume"],
-                          mentions: ["has no training_state.json"])
+                          mentions: ["has no checkpoint"])
         try expectFailure(["pretrain-gan", "--out", dir.appendingPathComponent("new-gan").path], mentions: ["--data is required"])
         try expectFailure(["pretrain-gan", "--out", dir.path, "--resume", "--overwrite"], mentions: ["--resume and --overwrite exclude each other"])
         try expectFailure(["train", "--data", data, "--scratch", "--out", dir.appendingPathComponent("run").path,

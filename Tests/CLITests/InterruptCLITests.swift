@@ -51,20 +51,26 @@ final class InterruptCLITests: XCTestCase {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: CLI.binary.path), "run `swift build` first")
         let data = dir.appendingPathComponent("data").path
         let gan = dir.appendingPathComponent("gan")
-        let ganLog = dir.appendingPathComponent("gan-samples/log.jsonl")
+        let ganLog = gan.appendingPathComponent("log.jsonl")
         let g = try interrupt(["pretrain-gan", "--data", data, "--out", gan.path, "--channels", "8", "--batch", "4",
                                "--iterations", "100000", "--sample-every", "100000", "--checkpoint-every", "100000"],
                               when: { lines(ganLog) >= 2 }, name: "gan")
         XCTAssertEqual(g.status, 0, g.stderr)
         XCTAssertTrue(g.stderr.contains("interrupt: finishing this iteration"), g.stderr)
         XCTAssertTrue(g.stdout.contains("interrupted after"), g.stdout)
-        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: gan.appendingPathComponent("training_state.json"))) as? [String: Any]
+        // The same run-folder layout as train: one checkpoint, written on Ctrl-C.
+        let ganCheckpoints = try FileManager.default.contentsOfDirectory(atPath: gan.appendingPathComponent("checkpoints").path)
+            .filter { $0.hasPrefix("iter-") }
+        XCTAssertEqual(ganCheckpoints.count, 1, "\(ganCheckpoints)")
+        let stateURL = gan.appendingPathComponent("checkpoints/\(try XCTUnwrap(ganCheckpoints.first))/state.json")
+        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: stateURL)) as? [String: Any]
         let done = try XCTUnwrap(state?["iteration"] as? Int)
         XCTAssertGreaterThanOrEqual(done, 2)
         let resumed = try CLI.run(["pretrain-gan", "--out", gan.path, "--resume", "--iterations", String(done + 1)])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stdout.contains("trained to iteration \(done + 1)"), resumed.stdout)
         XCTAssertEqual(lines(ganLog), done + 1)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: gan.appendingPathComponent("G.safetensors").path))
 
         let run = dir.appendingPathComponent("run")
         let t = try interrupt(["train", "--data", data, "--from", gan.path, "--out", run.path, "--batch", "4", "--accumulate", "1",

@@ -1,5 +1,6 @@
 import Datasets
 import XCTest
+import Support
 
 final class LoaderTests: XCTestCase {
     var folder: URL!

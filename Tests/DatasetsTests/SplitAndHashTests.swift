@@ -1,5 +1,6 @@
 import Datasets
 import XCTest
+import Support
 
 final class SplitAndHashTests: XCTestCase {
     func testSHA256KnownVectors() {

@@ -3,6 +3,7 @@ import DeepI2I
 import Foundation
 import Torch
 import XCTest
+import Support
 
 /// The FID Inception-v3: architecture against pytorch-fid's key list (Fixtures/make_inception_keys.py),
 /// weight loading, the download path (file:// URL) and the missing-weights message.

@@ -4,6 +4,7 @@ import Foundation
 import ImageIO
 import Torch
 import XCTest
+import Support
 
 /// A tiny world for training tests: a 3-class 32x32 packed dataset of synthetic shapes and a source
 /// GAN made by `pretrainGAN` (2 iterations), in a temporary folder.

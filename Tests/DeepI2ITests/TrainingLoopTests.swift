@@ -76,6 +76,13 @@ final class TrainingLoopTests: XCTestCase {
         XCTAssertEqual(sheet.width, 4 * 64 + 5 * 2)
         XCTAssertEqual(sheet.height, 2 * 64 + 3 * 2)
         XCTAssertNoThrow(try ModelDirectory.load(run.appendingPathComponent("model")))
+        // TensorBoard events for every iteration and both sample sheets (read back in TensorBoardEventTests).
+        let records = try TensorBoardEventTests.read(run)
+        XCTAssertEqual(records.filter { $0["scalars"] != nil }.map { $0["step"] as? Int }, [1, 2, 3, 4])
+        let scalars = try XCTUnwrap(records.last { $0["scalars"] != nil }?["scalars"] as? [String: Double])
+        XCTAssertTrue(Set(scalars.keys).isSuperset(of: ["loss/D", "loss/G_adv", "loss/G_rec", "lr/G", "lr/A", "lr/D", "images_per_second"]),
+                      "\(scalars.keys)")
+        XCTAssertEqual(records.filter { $0["images"] != nil }.map { $0["step"] as? Int }, [4])
     }
 
     func testCheckpointRotationKeepsLastN() throws {
@@ -173,7 +180,7 @@ final class TrainingLoopTests: XCTestCase {
         guard case .interrupted(2, _) = try pretrainGAN(config: g, outDirectory: split, hooks: stopping) else {
             return XCTFail("expected an interruption at iteration 2")
         }
-        XCTAssertEqual(try GANTrainingState.read(split).iteration, 2)
+        XCTAssertEqual(try TrainingCheckpoint.readState(try TrainingCheckpoint.resumable(split), as: GANTrainingConfig.self).iteration, 2)
         XCTAssertEqual(try pretrainGAN(config: g, outDirectory: split, resume: true, hooks: fx.quiet), .completed(iterations: 4))
         for file in ["G.safetensors", "G_ema.safetensors", "D.safetensors"] {
             let a = try StateDictFile.readDictionary(straight.appendingPathComponent(file))
@@ -184,20 +191,58 @@ final class TrainingLoopTests: XCTestCase {
             }
         }
         func log(_ dir: URL) throws -> [LossRecord] {
-            try LossLog.read(dir.deletingLastPathComponent().appendingPathComponent(dir.lastPathComponent + "-samples/log.jsonl"))
+            try LossLog.read(RunLayout(dir).log)
         }
         XCTAssertEqual(try log(straight).map(\.losses), try log(split).map(\.losses))
         XCTAssertEqual(try log(split).map(\.iteration), [1, 2, 3, 4])
+        // The same run-folder layout as train: record, samples, checkpoints, events; the GAN files on top.
+        let layout = RunLayout(split)
+        let record = try JSONDecoder().decode(GANRunRecord.self, from: Data(contentsOf: layout.record))
+        XCTAssertEqual(record.config, g)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: layout.sample(4).path))
+        XCTAssertEqual(TrainingCheckpoint.list(split).map(\.lastPathComponent), ["iter-0000002", "iter-0000003", "iter-0000004"])
+        let events = try TensorBoardEventTests.read(split).filter { $0["scalars"] != nil }
+        XCTAssertEqual(events.map { $0["step"] as? Int }, [1, 2, 3, 4])
+        XCTAssertNotNil((events.first?["scalars"] as? [String: Double])?["loss/G"])
         // Changing anything but the budget is refused; so is a folder without training state.
         var other = g
         other.batchSize = 2
         XCTAssertThrowsError(try pretrainGAN(config: other, outDirectory: split, resume: true, hooks: fx.quiet)) { error in
             XCTAssertTrue("\(error)".contains("only --iterations may change"), "\(error)")
         }
-        try FileManager.default.removeItem(at: split.appendingPathComponent(GANTrainingState.documentFile))
-        XCTAssertThrowsError(try pretrainGAN(config: g, outDirectory: split, resume: true, hooks: fx.quiet)) { error in
-            XCTAssertTrue("\(error)".contains("has no training_state.json"), "\(error)")
+        // A DeepI2I checkpoint is not a GAN's; a folder without checkpoints has nothing to resume.
+        XCTAssertThrowsError(try trainDeepI2I(config: fx.config(), runDirectory: split, resume: true, hooks: fx.quiet)) { error in
+            XCTAssertTrue("\(error)".contains("is a biggan checkpoint, not deepi2i") || "\(error)".contains("unreadable"), "\(error)")
         }
+        try FileManager.default.removeItem(at: RunLayout(split).checkpoints)
+        XCTAssertThrowsError(try pretrainGAN(config: g, outDirectory: split, resume: true, hooks: fx.quiet)) { error in
+            XCTAssertTrue("\(error)".contains("has no checkpoint"), "\(error)")
+        }
+    }
+
+    /// pretrain-gan's non-finite stop: the error names the iteration and the last good checkpoint, which
+    /// stays; no GAN files are published at the top of the run folder.
+    func testGANPretrainingNonFiniteLossKeepsLastGoodCheckpoint() throws {
+        let fx = try fx
+        var g = GANTrainingConfig(data: fx.data.path, resolution: 32, channels: 8)
+        g.iterations = 4
+        g.batchSize = 4
+        g.checkpointEvery = 2
+        var hooks = fx.quiet
+        hooks.injectNaNAt = 3
+        let run = fx.run("gan-nan")
+        XCTAssertThrowsError(try pretrainGAN(config: g, outDirectory: run, hooks: hooks)) { error in
+            guard case let TrainingError.nonFiniteLoss(iteration, losses, last)? = error as? TrainingError else {
+                return XCTFail("unexpected error \(error)")
+            }
+            XCTAssertEqual(iteration, 3)
+            XCTAssertTrue(losses.contains("nan"), losses)
+            XCTAssertEqual(last.map { URL(fileURLWithPath: $0).lastPathComponent }, "iter-0000002")
+        }
+        XCTAssertEqual(TrainingCheckpoint.list(run).map(\.lastPathComponent), ["iter-0000002"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.appendingPathComponent("G.safetensors").path))
+        // The kept checkpoint is a complete GAN directory, usable for transfer.
+        XCTAssertNoThrow(try GANDirectory.config(TrainingCheckpoint.list(run)[0], resolution: 32))
     }
 
     /// --rec-weight / --adv-weight scale the two terms of the G/A loss as logged; bad values are refused.

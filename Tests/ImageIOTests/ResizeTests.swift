@@ -29,15 +29,4 @@ final class ResizeTests: XCTestCase {
         XCTAssertEqual(crop[0, 0].0, 1)
         XCTAssertEqual(crop[1, 1].0, 2)
     }
-
-    func testFloatCHWRoundTrip() throws {
-        let image = RGBImage(width: 2, height: 1, pixels: [0, 128, 255, 1, 2, 3])
-        let chw = image.toFloatCHW()
-        XCTAssertEqual(chw[0], -1)
-        XCTAssertEqual(chw[2], 128 / 127.5 - 1, accuracy: 1e-6)  // green plane, pixel 0
-        XCTAssertEqual(chw[4], 1)  // blue plane, pixel 0
-        XCTAssertEqual(RGBImage(chw: chw, width: 2, height: 1), image)
-        XCTAssertEqual(RGBImage(chw: [5, -5, .nan, 0, 0, 0], width: 2, height: 1)?.pixels, [255, 0, 128, 0, 128, 128])
-        XCTAssertNil(RGBImage(chw: [0], width: 2, height: 1))
-    }
 }

@@ -101,23 +101,62 @@ ct_tensor ct_flatten(ct_tensor t, int64_t start, int64_t end);
 ct_tensor ct_repeat(ct_tensor t, const int64_t *repeats, int n);
 ct_tensor ct_flip(ct_tensor t, const int64_t *dims, int n);
 
-// Elementwise binary with broadcasting. op: 0 add, 1 sub, 2 mul, 3 div, 4 pow, 5 max, 6 min,
-// 7 eq, 8 ne, 9 lt, 10 le, 11 gt, 12 ge, 13 atan2-free remainder.
-ct_tensor ct_binary(int op, ct_tensor a, ct_tensor b);
-ct_tensor ct_binary_scalar(int op, ct_tensor a, double s);
+// Elementwise binary operations (with a scalar, MAXIMUM/MINIMUM clamp). Swift imports these names.
+typedef enum ct_binary_op {
+  CT_BINARY_ADD = 0,
+  CT_BINARY_SUB = 1,
+  CT_BINARY_MUL = 2,
+  CT_BINARY_DIV = 3,
+  CT_BINARY_POW = 4,
+  CT_BINARY_MAXIMUM = 5,
+  CT_BINARY_MINIMUM = 6,
+  CT_BINARY_EQ = 7,
+  CT_BINARY_NE = 8,
+  CT_BINARY_LT = 9,
+  CT_BINARY_LE = 10,
+  CT_BINARY_GT = 11,
+  CT_BINARY_GE = 12,
+  CT_BINARY_REMAINDER = 13
+} ct_binary_op;
+// Elementwise binary with broadcasting.
+ct_tensor ct_binary(ct_binary_op op, ct_tensor a, ct_tensor b);
+ct_tensor ct_binary_scalar(ct_binary_op op, ct_tensor a, double s);
 ct_tensor ct_rsub_scalar(double s, ct_tensor a); // s - a
 ct_tensor ct_rdiv_scalar(double s, ct_tensor a); // s / a
 ct_tensor ct_add_scaled(ct_tensor a, ct_tensor b, double alpha); // a + alpha * b
 // In place: a op= b (no autograd recording when a requires grad is an error by libtorch's rules).
-int ct_binary_(int op, ct_tensor a, ct_tensor b);
-int ct_binary_scalar_(int op, ct_tensor a, double s);
+// In place: ADD, SUB, MUL, DIV (and POW with a scalar).
+int ct_binary_(ct_binary_op op, ct_tensor a, ct_tensor b);
+int ct_binary_scalar_(ct_binary_op op, ct_tensor a, double s);
 ct_tensor ct_where(ct_tensor cond, ct_tensor a, ct_tensor b);
 ct_tensor ct_masked_fill(ct_tensor t, ct_tensor mask, double value);
 
-// Unary. op: 0 neg, 1 sqrt, 2 exp, 3 log, 4 abs, 5 tanh, 6 sigmoid, 7 relu, 8 sign, 9 floor,
-// 10 ceil, 11 round, 12 rsqrt, 13 square, 14 sin, 15 cos, 16 log1p, 17 isnan, 18 isinf, 19 logical_not.
-ct_tensor ct_unary(int op, ct_tensor t);
-int ct_unary_(int op, ct_tensor t);
+// Elementwise unary operations. Swift imports these names.
+typedef enum ct_unary_op {
+  CT_UNARY_NEG = 0,
+  CT_UNARY_SQRT = 1,
+  CT_UNARY_EXP = 2,
+  CT_UNARY_LOG = 3,
+  CT_UNARY_ABS = 4,
+  CT_UNARY_TANH = 5,
+  CT_UNARY_SIGMOID = 6,
+  CT_UNARY_RELU = 7,
+  CT_UNARY_SIGN = 8,
+  CT_UNARY_FLOOR = 9,
+  CT_UNARY_CEIL = 10,
+  CT_UNARY_ROUND = 11,
+  CT_UNARY_RSQRT = 12,
+  CT_UNARY_SQUARE = 13,
+  CT_UNARY_SIN = 14,
+  CT_UNARY_COS = 15,
+  CT_UNARY_LOG1P = 16,
+  CT_UNARY_ISNAN = 17,
+  CT_UNARY_ISINF = 18,
+  CT_UNARY_LOGICAL_NOT = 19
+} ct_unary_op;
+ct_tensor ct_unary(ct_unary_op op, ct_tensor t);
+// In place: NEG, SQRT, EXP, TANH, SIGMOID, RELU.
+int ct_unary_(ct_unary_op op, ct_tensor t);
 ct_tensor ct_leaky_relu(ct_tensor t, double slope);
 ct_tensor ct_clamp(ct_tensor t, double lo, double hi, bool has_lo, bool has_hi);
 ct_tensor ct_softmax(ct_tensor t, int64_t dim);
@@ -163,14 +202,26 @@ ct_tensor ct_upsample_bilinear2d(ct_tensor x, const int64_t *output_size, bool a
 ct_tensor ct_upsample_bicubic2d(ct_tensor x, const int64_t *output_size, bool align_corners);
 ct_tensor ct_dropout(ct_tensor x, double p, bool training);
 // mode: 0 constant, 1 reflect, 2 replicate. pads as in torch.nn.functional.pad (last dim first).
-ct_tensor ct_pad(ct_tensor x, const int64_t *pads, int npads, int mode, double value);
+// Padding modes of ct_pad (REFLECT and REPLICATE take 2 or 4 pads).
+typedef enum ct_pad_mode {
+  CT_PAD_CONSTANT = 0,
+  CT_PAD_REFLECT = 1,
+  CT_PAD_REPLICATE = 2
+} ct_pad_mode;
+ct_tensor ct_pad(ct_tensor x, const int64_t *pads, int npads, ct_pad_mode mode, double value);
 ct_tensor ct_one_hot(ct_tensor indices, int64_t num_classes);
 
 // Losses. reduction: 0 none, 1 mean, 2 sum.
-ct_tensor ct_mse_loss(ct_tensor a, ct_tensor b, int reduction);
-ct_tensor ct_l1_loss(ct_tensor a, ct_tensor b, int reduction);
-ct_tensor ct_cross_entropy(ct_tensor logits, ct_tensor targets, int reduction, double label_smoothing);
-ct_tensor ct_bce_with_logits(ct_tensor logits, ct_tensor targets, int reduction);
+// Loss reductions.
+typedef enum ct_reduction {
+  CT_REDUCTION_NONE = 0,
+  CT_REDUCTION_MEAN = 1,
+  CT_REDUCTION_SUM = 2
+} ct_reduction;
+ct_tensor ct_mse_loss(ct_tensor a, ct_tensor b, ct_reduction reduction);
+ct_tensor ct_l1_loss(ct_tensor a, ct_tensor b, ct_reduction reduction);
+ct_tensor ct_cross_entropy(ct_tensor logits, ct_tensor targets, ct_reduction reduction, double label_smoothing);
+ct_tensor ct_bce_with_logits(ct_tensor logits, ct_tensor targets, ct_reduction reduction);
 
 // Autograd.
 int ct_backward(ct_tensor t, ct_tensor grad, bool retain_graph, bool create_graph);

@@ -30,7 +30,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Encoder-to-generator fusion levels (feature widths) that are active.
     public var fusionLevels: [Int] = [32, 16, 8, 4]
     /// w_l of equation (5), by width.
-    public var fusionWeights: [String: Double] = ["32": 0.1, "16": 0.1, "8": 0.1, "4": 0.1]
+    public var fusionWeights: [String: Double] = FusionWeights.officialDefaults(levels: [32, 16, 8, 4], scratch: false)
     public var fusionMode: FusionMode = .adaptor
     /// Dataset class names; index k uses embedding row `classRows[k]`.
     public var classNames: [String] = []
@@ -51,7 +51,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         generatorAttention = arch.generator.contains { $0.width == 64 } ? [64] : []
         discriminatorAttention = arch.discriminator.contains { $0.width == 64 } ? [64] : []
         fusionLevels = arch.defaultFusionLevels
-        fusionWeights = Dictionary(uniqueKeysWithValues: fusionLevels.map { (String($0), 0.1) })
+        fusionWeights = FusionWeights.officialDefaults(levels: fusionLevels, scratch: false)
         dimZ = arch.generator.count * 20 + 20
     }
 
@@ -59,7 +59,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     /// The scratch-mode fusion weights of the official code: 1 at the deep levels, 0.1 at width 32.
     public static func scratchFusionWeights(levels: [Int]) -> [String: Double] {
-        Dictionary(uniqueKeysWithValues: levels.map { (String($0), $0 >= 32 ? 0.1 : 1.0) })
+        FusionWeights.officialDefaults(levels: levels, scratch: true)
     }
 
     /// Embedding row for a dataset class index.

@@ -1,5 +1,6 @@
 import Foundation
 import Torch
+import Support
 
 /// The Inception-v3 network of FID (pytorch-fid's `fid_inception_v3`, a port of the TF graph
 /// `pt_inception-2015-12-05`): torchvision Inception3 with the FID variants of blocks A, C and E;

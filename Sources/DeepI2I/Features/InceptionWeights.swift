@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Torch
+import Support
 
 /// Where the FID Inception weights come from: a file the user gives (`--inception-weights PATH` or
 /// $DEEPI2I_INCEPTION_WEIGHTS), the cache ~/.cache/deepi2i, or, on machines with a network, a
@@ -29,20 +30,16 @@ public enum InceptionWeights {
         let partial = destination.appendingPathExtension("partial")
         try? fm.removeItem(at: partial)
         log("downloading \(url) -> \(destination.path)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "--fail", "--location", "--silent", "--show-error", "--retry", "2",
-                             "--output", partial.path, url]
-        let errors = Pipe()
-        process.standardError = errors
-        do { try process.run() } catch {
-            throw EvaluationError.downloadFailed(url: url, reason: "cannot run curl: \(error.localizedDescription)")
+        let result: Subprocess.Result
+        do {
+            result = try Subprocess.run(["curl", "--fail", "--location", "--silent", "--show-error", "--retry", "2",
+                                         "--output", partial.path, url])
+        } catch {
+            throw EvaluationError.downloadFailed(url: url, reason: "cannot run curl: \(error)")
         }
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard result.succeeded else {
             try? fm.removeItem(at: partial)
-            throw EvaluationError.downloadFailed(url: url, reason: "curl exited with \(process.terminationStatus): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw EvaluationError.downloadFailed(url: url, reason: "curl exited with \(result.status): \(result.errorText)")
         }
         if let prefix = sha256Prefix {
             let digest = try sha256(of: partial)
@@ -59,8 +56,8 @@ public enum InceptionWeights {
     /// Hex SHA-256 of a file: coreutils' sha256sum when present (fast on 91 MB), else the Swift one.
     static func sha256(of url: URL) throws -> String {
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum"),
-           let line = try? WeightFiles.runCapturing(["/usr/bin/sha256sum", url.path]),
-           let digest = line.split(separator: " ").first, digest.count == 64 {
+           let result = try? Subprocess.run(["/usr/bin/sha256sum", url.path]), result.succeeded,
+           let digest = result.outputText.split(separator: " ").first, digest.count == 64 {
             return String(digest)
         }
         guard let handle = FileHandle(forReadingAtPath: url.path) else {

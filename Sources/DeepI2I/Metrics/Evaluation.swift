@@ -1,5 +1,6 @@
 import Foundation
 import Torch
+import Support
 
 /// The outcome of an evaluation run, as written to metrics.json.
 public struct EvaluationReport: Codable, Sendable {
@@ -45,10 +46,8 @@ public enum Evaluation {
     public static func write(_ report: EvaluationReport, to dir: URL, log: (String) -> Void = { _ in }) throws -> [URL] {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var written: [URL] = []
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let json = dir.appendingPathComponent("metrics.json")
-        try encoder.encode(report).write(to: json, options: .atomic)
+        try JSONFile.write(report, to: json, atomically: true)
         written.append(json)
 
         var plots: [String: String] = [:]

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Torch
+import Support
 
 /// What the metrics share: the model, the data, the feature extractor and classifier, and caches of
 /// translations, real images and features so that mFID and mKID extract features once.

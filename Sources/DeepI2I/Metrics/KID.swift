@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Torch
+import Support
 
 /// Kernel Inception Distance (Bińkowski et al. 2018) as torch-fidelity computes it: the unbiased
 /// MMD^2 with the polynomial kernel k(x, y) = (x.y / d + 1)^3, averaged over random subsets of equal

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Writing a folder of files so that readers see either the old folder or the complete new one: the files
 /// go into a temporary sibling, which is then renamed over the destination. Used by models, GANs and
@@ -36,9 +37,5 @@ enum AtomicDirectory {
     }
 
     /// Writes `value` as sorted, indented JSON (the documents saved beside weights).
-    static func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(value).write(to: url)
-    }
+    static func writeJSON<T: Encodable>(_ value: T, to url: URL) throws { try JSONFile.write(value, to: url) }
 }

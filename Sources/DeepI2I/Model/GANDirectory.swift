@@ -48,16 +48,38 @@ public enum GANDirectory {
     }
 
     /// Writes atomically (temporary sibling folder, then renamed over `dir`).
-    /// `extra` adds more files to the folder before it is renamed into place (pretraining's resumable state).
     public static func save(generator: Generator, ema: Generator?, discriminator: Discriminator, config: ModelConfig,
-                            to dir: URL, provenance: [String: String] = [:], extra: ((URL) throws -> Void)? = nil) throws {
+                            to dir: URL, provenance: [String: String] = [:]) throws {
         try AtomicDirectory.write(dir) { tmp in
-            try extra?(tmp)
-            try generator.save(to: tmp.appendingPathComponent("G.safetensors"))
-            try ema?.save(to: tmp.appendingPathComponent("G_ema.safetensors"))
-            try discriminator.save(to: tmp.appendingPathComponent("D.safetensors"))
-            let doc = Document(format: format, model: config, classNames: config.classNames, provenance: provenance)
-            try AtomicDirectory.writeJSON(doc, to: tmp.appendingPathComponent(documentFile))
+            try writeFiles(generator: generator, ema: ema, discriminator: discriminator, config: config, into: tmp,
+                           provenance: provenance)
+        }
+    }
+
+    /// Writes the GAN's files into an existing folder (one being filled before it is renamed into place).
+    public static func writeFiles(generator: Generator, ema: Generator?, discriminator: Discriminator, config: ModelConfig,
+                                  into dir: URL, provenance: [String: String] = [:]) throws {
+        try generator.save(to: dir.appendingPathComponent("G.safetensors"))
+        try ema?.save(to: dir.appendingPathComponent("G_ema.safetensors"))
+        try discriminator.save(to: dir.appendingPathComponent("D.safetensors"))
+        let doc = Document(format: format, model: config, classNames: config.classNames, provenance: provenance)
+        try AtomicDirectory.writeJSON(doc, to: dir.appendingPathComponent(documentFile))
+    }
+
+    /// Copies the GAN files of `source` into `dir` (a run folder that holds other files too), each file
+    /// through a temporary name and a rename, `gan.json` last, so readers never see a half-written file.
+    public static func publish(from source: URL, to dir: URL) throws {
+        let fm = FileManager.default
+        for file in ["G.safetensors", "G_ema.safetensors", "D.safetensors", documentFile] {
+            let from = source.appendingPathComponent(file), to = dir.appendingPathComponent(file)
+            guard fm.fileExists(atPath: from.path) else { continue }
+            let tmp = dir.appendingPathComponent(".\(file).tmp-\(UUID().uuidString.prefix(8))")
+            try fm.copyItem(at: from, to: tmp)
+            guard rename(tmp.path, to.path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? fm.removeItem(at: tmp)
+                throw ModelError.checkpoint("cannot write \(to.path): \(reason)")
+            }
         }
     }
 }

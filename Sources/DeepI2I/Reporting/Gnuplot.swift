@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Renders charts to PNG with gnuplot (Debian's gnuplot-nox), the well-kept tool for the job.
 public enum Gnuplot {
@@ -69,19 +70,7 @@ public enum Gnuplot {
 
     static func run(_ script: String) throws {
         guard let exe = executable else { throw PlotError.missing }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: exe)
-        let input = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        input.fileHandleForWriting.write(Data(script.utf8))
-        try input.fileHandleForWriting.close()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PlotError.failed(String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-        }
+        let result = try Subprocess.run([exe], input: Data(script.utf8))
+        guard result.succeeded else { throw PlotError.failed(result.errorText) }
     }
 }

@@ -47,8 +47,7 @@ public final class DeepI2IStep {
         self.config = config
         self.trainsEncoder = trainsEncoder
         func adam(_ m: Module, _ lr: Double) throws -> Adam {
-            try Adam(m.parameters(), config: AdamConfig(learningRate: lr, beta1: config.beta1, beta2: config.beta2,
-                                                        eps: config.adamEps))
+            try TrainingOptimizers.adam(m, learningRate: lr, beta1: config.beta1, beta2: config.beta2, eps: config.adamEps)
         }
         generatorOptimizer = try adam(model.generator, config.generatorLR)
         discriminatorOptimizer = try adam(model.discriminator, config.discriminatorLR)
@@ -145,5 +144,8 @@ public final class DeepI2IStep {
     }
 }
 
-/// Raised by a step before any optimizer applies the bad gradients; the loop adds the iteration.
-public struct NonFiniteLoss: Error { public var losses: String }
+/// Raised by a step before any optimizer applies the bad gradients; the driver adds the iteration.
+public struct NonFiniteLoss: Error {
+    public var losses: String
+    public init(losses: String) { self.losses = losses }
+}

@@ -43,8 +43,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Fusion weight per level (width as a string, as in ModelConfig; `allFusionLevels` sets every
     /// active level). nil: the official values, 0.1 at every level for transfer and {deep: 1,
     /// width 32: 0.1} for scratch. An active level not named keeps its official value.
-    public var fusionWeights: [String: Double]?
-    public static let allFusionLevels = "all"
+    public var fusionWeights: FusionWeights?
+    public static let allFusionLevels = FusionWeights.allLevels
     public var fusionMode: FusionMode = .adaptor
     /// Train on only the first N training images of each class (data-scarcity studies; nil: all).
     public var trainImagesPerClass: Int?
@@ -75,12 +75,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if case .model = initialisation, levels != nil || encoderLevels != nil || fusionWeights != nil {
             throw fail("--levels, --encoder-levels and --fusion-weights shape a new model; --from-model keeps the saved model's")
         }
-        for (level, w) in fusionWeights ?? [:] {
-            guard level == Self.allFusionLevels || (Int(level) ?? 0) > 0 else {
-                throw fail("fusion weight for '\(level)': not a feature width")
-            }
-            guard w.isFinite, w >= 0 else { throw fail("fusion weight at \(level) must be a finite number >= 0, got \(w)") }
-        }
+        try fusionWeights?.validate()
         for w in [adversarialWeight, reconstructionWeight] where !(w.isFinite && w >= 0) {
             throw fail("loss weights (--adv-weight, --rec-weight) must be finite and >= 0, got \(w)")
         }
@@ -109,6 +104,7 @@ public struct GANTrainingConfig: Codable, Equatable, Sendable {
     public var emaStart = 0
     public var seed: UInt64 = 0
     public var checkpointEvery = 1000
+    public var keepCheckpoints = 3
     public var sampleEvery = 500
 
     public init(data: String, resolution: Int, channels: Int) {

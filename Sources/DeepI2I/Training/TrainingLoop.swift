@@ -3,22 +3,6 @@ import Foundation
 import ImageIO
 import Torch
 
-/// Test and tooling hooks of the training loop (none are needed for normal runs).
-public struct TrainingHooks {
-    /// Behave as if Ctrl-C arrived once this many iterations are done (interrupt/resume tests).
-    public var stopAfter: Int?
-    /// Poison the input images of this iteration (1-based) with NaN, to exercise the non-finite check.
-    public var injectNaNAt: Int?
-    public var showProgress = true
-    public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-    public init() {}
-}
-
-public enum TrainingOutcome: Equatable {
-    case completed(iterations: Int)
-    case interrupted(iteration: Int, checkpoint: String)
-}
-
 /// What `run.json` records beside a run's outputs.
 public struct RunRecord: Codable {
     public var config: TrainingConfig
@@ -32,124 +16,114 @@ public struct RunRecord: Codable {
     public var threads: Int
 }
 
-/// DeepI2I training (paper section 3, official code's schedule), in the shape of StyleGAN's
-/// `training_loop()`: set up (or restore) everything, then per iteration one D step and one G/A step,
-/// with logging, samples and checkpoints at fixed intervals.
-public func trainDeepI2I(config: TrainingConfig, runDirectory: URL, resume: Bool = false,
+/// DeepI2I training (paper section 3, official code's schedule) on the shared `TrainingDriver`: set up
+/// (or restore) everything, then per iteration one D step and one G/A step.
+public func trainDeepI2I(config: TrainingConfig, runDirectory: URL, resume: Bool = false, device: Device = .cpu,
                          stop: StopSignal? = nil, hooks: TrainingHooks = TrainingHooks()) throws -> TrainingOutcome {
     try config.validate()
-    let fm = FileManager.default
-    try fm.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+    let checkpoint = resume ? try TrainingCheckpoint.resumable(runDirectory, family: DeepI2ITraining.self).url : nil
+    let family = try DeepI2ITraining(config: config, resumingFrom: checkpoint, device: device)
+    return try TrainingDriver(family: family, run: RunLayout(runDirectory), stop: stop, hooks: hooks)
+        .train(resumingFrom: checkpoint)
+}
+
+/// The DeepI2I family of the training driver: the four networks and their optimizers (`DeepI2IStep`),
+/// phase 1 (A and D train) then phase 2 (G too), the fixed sample sheet, and `model/` at the end.
+public final class DeepI2ITraining: TrainingFamily {
+    public static let kind = "deepi2i"
+    public let config: TrainingConfig
+    public let model: DeepI2IModel
+    public let trainer: DeepI2IStep
+    public let samplingRNG: RandomGenerator
     let dataset: PackedDataset
-    do { dataset = try PackedDataset(at: URL(fileURLWithPath: config.data)) } catch {
-        throw TrainingError.data("cannot open \(config.data): \(describe(error))")
-    }
+    let loader: DataLoader
+    let roles: (trainsEncoder: Bool, phase1Iterations: Int)
+    var stream: BatchStream
+    let samples: SampleGrid
 
-    // Networks: restored from the newest checkpoint, or built as the paper says.
-    var checkpoint: URL?
-    let model: DeepI2IModel
-    let roles = TrainingSetup.roles(config)
-    if resume {
-        guard let latest = TrainingCheckpoint.latest(runDirectory) else {
-            throw TrainingError.checkpoint("--resume: \(runDirectory.path) has no checkpoint")
+    /// Builds the networks as the paper says, or, when resuming, in the shape saved in `checkpoint`
+    /// (the driver then restores their weights).
+    public init(config: TrainingConfig, resumingFrom checkpoint: URL? = nil, device: Device = .cpu) throws {
+        self.config = config
+        do { dataset = try PackedDataset(at: URL(fileURLWithPath: config.data)) } catch {
+            throw TrainingError.data("cannot open \(config.data): \(describe(error))")
         }
-        checkpoint = latest
-        model = try DeepI2IModel(config: ModelDirectory.readDocument(latest.appendingPathComponent("model")).model)
-    } else {
-        try Torch.manualSeed(config.seed)
-        model = try TrainingSetup.make(config, dataset: dataset).model
-    }
-    model.train()
-    let step = try DeepI2IStep(model: model, config: config, trainsEncoder: roles.trainsEncoder)
-    // z and target classes come from this generator; its state is part of every checkpoint.
-    let samplingRNG = try RandomGenerator(seed: config.seed)
-    var iteration = 0
-    var position = BatchStream.Position()
-    if let checkpoint {
-        let state = try TrainingCheckpoint.restore(checkpoint, into: step, samplingRNG: samplingRNG)
-        iteration = state.iteration
-        position = state.position
-        hooks.log("resuming from \(checkpoint.lastPathComponent) (iteration \(iteration), phase \(state.phase))")
-    }
-    let phase = { (i: Int) in i < roles.phase1Iterations ? 1 : 2 }
-
-    let loader = try DataLoader(dataset: dataset, split: .train, batchSize: config.microBatchSize, shuffles: true,
+        roles = TrainingSetup.roles(config)
+        if let checkpoint {
+            model = try DeepI2IModel(config: ModelDirectory.readDocument(checkpoint.appendingPathComponent("model")).model)
+        } else {
+            try Torch.manualSeed(config.seed)
+            model = try TrainingSetup.make(config, dataset: dataset).model
+        }
+        // Built on the CPU (the same initial weights on every device), then moved before the optimizers.
+        try model.to(device)
+        model.train()
+        trainer = try DeepI2IStep(model: model, config: config, trainsEncoder: roles.trainsEncoder)
+        // z and target classes come from this generator; its state is part of every checkpoint.
+        samplingRNG = try RandomGenerator(seed: config.seed)
+        loader = try DataLoader(dataset: dataset, split: .train, batchSize: config.microBatchSize, shuffles: true,
                                 dropsLast: true, seed: config.seed, prefetch: 0, perClassLimit: config.trainImagesPerClass)
-
-    // Record how this run was made, beside its outputs.
-    let record = RunRecord(config: config, model: model.config, dataset: dataset.url.path,
-                           trainImages: loader.imageCount, trainsEncoder: roles.trainsEncoder,
-                           phase1Iterations: roles.phase1Iterations, resumedFrom: checkpoint?.path,
-                           libtorch: Torch.version, threads: Torch.threadCount)
-    let json = JSONEncoder()
-    json.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try json.encode(record).write(to: runDirectory.appendingPathComponent("run.json"), options: .atomic)
-
-    var stream = try BatchStream(loader: loader, position: position)
-    let samples = try SampleGrid(dataset: dataset, model: model, rows: config.sampleRows, seed: config.seed)
-    let samplesDir = runDirectory.appendingPathComponent("samples")
-    try fm.createDirectory(at: samplesDir, withIntermediateDirectories: true)
-    let log = try LossLog(url: runDirectory.appendingPathComponent("log.jsonl"), keepingThrough: resume ? iteration : nil)
-    let progress = ProgressBar(total: config.iterations, start: iteration)
-    progress.enabled = hooks.showProgress
-    let started = Date()
-    var lastCheckpoint = checkpoint?.path
-
-    func saveCheckpoint() throws -> URL {
-        let state = TrainingCheckpoint.State(iteration: iteration, phase: phase(iteration), position: stream.position,
-                                             optimizerSteps: [:], config: config)
-        let url = try TrainingCheckpoint.write(runDirectory: runDirectory, step: step, state: state,
-                                               samplingRNG: samplingRNG, keep: config.keepCheckpoints)
-        lastCheckpoint = url.path
-        return url
+        stream = try BatchStream(loader: loader)
+        samples = try SampleGrid(dataset: dataset, model: model, rows: config.sampleRows, seed: config.seed)
     }
 
-    while iteration < config.iterations {
-        if stop?.requested == true || hooks.stopAfter == iteration {
-            progress.finish()
-            let url = try saveCheckpoint()
-            hooks.log("stopped at iteration \(iteration); checkpoint \(url.path)")
-            return .interrupted(iteration: iteration, checkpoint: url.path)
-        }
-        let currentPhase = phase(iteration)
+    public var schedule: TrainingSchedule {
+        TrainingSchedule(iterations: config.iterations, checkpointEvery: config.checkpointEvery,
+                         keepCheckpoints: config.keepCheckpoints, sampleEvery: config.sampleEvery,
+                         imagesPerIteration: config.batchSize)
+    }
+    public var optimizers: [(name: String, optimizer: Adam)] { trainer.optimizers }
+    public var position: BatchStream.Position { stream.position }
+    public func seek(to position: BatchStream.Position) throws { stream = try BatchStream(loader: loader, position: position) }
+    public func phase(after completed: Int) -> Int { completed < roles.phase1Iterations ? 1 : 2 }
+    public var headlineLosses: [String] { ["D", "G_adv", "G_rec"] }
+    public var learningRates: [String: Double] {
+        let all = ["G": config.generatorLR, "D": config.discriminatorLR, "A": config.adaptorLR, "E": config.encoderLR]
+        return all.filter { name, _ in optimizers.contains { $0.name == name } }
+    }
+
+    public func step(iteration: Int, phase: Int, poison: Bool) throws -> [String: Double] {
         var batches: [MicroBatch] = []
         for _ in 0..<config.accumulate {
             let batch = stream.next()
             var images = try ImageTensors.tensor(from: batch, device: model.device).images
-            if hooks.injectNaNAt == iteration + 1 { images = try images * Double.nan }
+            if poison { images = try images * Double.nan }
             batches.append(try MicroBatch.sample(images: images, classes: batch.labels, classCount: dataset.classCount,
                                                  dimZ: model.config.dimZ, rng: samplingRNG))
         }
-        var losses: [String: Double]
-        do {
-            losses = try step.discriminatorStep(batches)
-            losses.merge(try step.generatorStep(batches, phase: currentPhase)) { a, _ in a }
-        } catch let bad as NonFiniteLoss {
-            progress.finish()
-            throw TrainingError.nonFiniteLoss(iteration: iteration + 1, losses: bad.losses, lastCheckpoint: lastCheckpoint)
+        var losses = try trainer.discriminatorStep(batches)
+        losses.merge(try trainer.generatorStep(batches, phase: phase)) { a, _ in a }
+        return losses
+    }
+
+    public func writeWeights(into checkpoint: URL, iteration: Int) throws {
+        try ModelDirectory.save(model, to: checkpoint.appendingPathComponent("model"),
+                                provenance: ["source": "deepi2i train", "iteration": String(iteration)])
+    }
+
+    public func loadWeights(from checkpoint: URL) throws {
+        let modelDir = checkpoint.appendingPathComponent("model")
+        for (name, network) in model.networks {
+            let url = modelDir.appendingPathComponent("\(name).safetensors")
+            do { try network.load(from: url) } catch {
+                throw TrainingError.checkpoint("\(url.path) does not fit the run's model: \(describe(error))")
+            }
         }
-        iteration += 1
-        try log.append(LossRecord(iteration: iteration, phase: currentPhase, losses: losses,
-                                  time: Date().timeIntervalSince(started)))
-        progress.update(iteration, [("D", losses["D"] ?? 0), ("G_adv", losses["G_adv"] ?? 0), ("G_rec", losses["G_rec"] ?? 0)],
-                        force: iteration == config.iterations)
-        if iteration % config.sampleEvery == 0 || iteration == config.iterations {
-            try samples.write(to: samplesDir.appendingPathComponent(String(format: "iter-%07d.png", iteration)))
-        }
-        if iteration % config.checkpointEvery == 0 { _ = try saveCheckpoint() }
     }
-    progress.finish()
-    if TrainingCheckpoint.latest(runDirectory).map({ (try? TrainingCheckpoint.readState($0).iteration) != iteration }) ?? true {
-        _ = try saveCheckpoint()
+
+    public func writeSamples(to url: URL) throws { try samples.write(to: url) }
+
+    public func writeProduct(_ run: RunLayout, from checkpoint: URL, iteration: Int) throws {
+        try ModelDirectory.save(model, to: run.root.appendingPathComponent("model"),
+                                provenance: ["source": "deepi2i train", "iterations": String(iteration), "run": run.root.path])
     }
-    try ModelDirectory.save(model, to: runDirectory.appendingPathComponent("model"),
-                            provenance: ["source": "deepi2i train", "iterations": String(iteration), "run": runDirectory.path])
-    do {
-        try LossCurves.plot(log: log.url, to: runDirectory.appendingPathComponent("losses.png"))
-    } catch let e as Gnuplot.PlotError {
-        hooks.log("warning: \(e) (losses.png skipped)")
+
+    public func runRecord(resumedFrom: String?) -> any Encodable {
+        RunRecord(config: config, model: model.config, dataset: dataset.url.path, trainImages: loader.imageCount,
+                  trainsEncoder: roles.trainsEncoder, phase1Iterations: roles.phase1Iterations, resumedFrom: resumedFrom,
+                  libtorch: Torch.version, threads: Torch.threadCount)
     }
-    return .completed(iterations: iteration)
 }
 
 /// The fixed sample sheet of a run: test inputs (rows) by target classes (columns), the input first,
@@ -200,7 +174,8 @@ public struct SampleGrid {
 
 /// Loss curves of a run from its JSONL log (moving average, so the trend is visible through GAN noise).
 public enum LossCurves {
-    public static func plot(log: URL, to png: URL, keys: [String] = ["D", "G_adv", "G_rec"]) throws {
+    public static func plot(log: URL, to png: URL, keys: [String] = ["D", "G_adv", "G_rec"],
+                            title: String = "DeepI2I losses") throws {
         let records = try LossLog.read(log)
         let window = max(1, records.count / 50)
         let series = keys.map { key -> Gnuplot.Series in
@@ -213,7 +188,7 @@ public enum LossCurves {
             }
             return Gnuplot.Series(title: key, points: points)
         }
-        try Gnuplot.lineChart(series, title: "DeepI2I losses (moving average over \(window))", xLabel: "iteration",
+        try Gnuplot.lineChart(series, title: "\(title) (moving average over \(window))", xLabel: "iteration",
                               yLabel: "loss", to: png)
     }
 }

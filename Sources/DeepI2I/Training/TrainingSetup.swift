@@ -47,20 +47,9 @@ public enum TrainingSetup {
 
     /// The fusion weights of the active levels: the official defaults with `overrides` applied. An
     /// override for a level that is not active is an error (it would silently do nothing).
-    public static func fusionWeights(levels: [Int], scratch: Bool, overrides: [String: Double]?) throws -> [String: Double] {
-        var weights = scratch ? ModelConfig.scratchFusionWeights(levels: levels)
-            : Dictionary(uniqueKeysWithValues: levels.map { (String($0), 0.1) })
-        var overrides = overrides ?? [:]
-        if let all = overrides.removeValue(forKey: TrainingConfig.allFusionLevels) {
-            for level in weights.keys { weights[level] = all }
-        }
-        for (level, w) in overrides {
-            guard weights[level] != nil else {
-                throw TrainingError.invalidConfig("a fusion weight is given for width \(level), but the active fusion levels are \(levels)")
-            }
-            weights[level] = w
-        }
-        return weights
+    public static func fusionWeights(levels: [Int], scratch: Bool, overrides: FusionWeights?) throws -> [String: Double] {
+        let defaults = FusionWeights.officialDefaults(levels: levels, scratch: scratch)
+        return try overrides?.applied(to: defaults, levels: levels) ?? defaults
     }
 
     public static func make(_ config: TrainingConfig, dataset: PackedDataset) throws -> Networks {

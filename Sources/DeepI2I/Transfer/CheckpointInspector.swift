@@ -44,7 +44,7 @@ public enum CheckpointInspector {
             config.discriminatorAttention = config.generatorAttention
         }
         config.fusionLevels = arch.defaultFusionLevels
-        config.fusionWeights = Dictionary(uniqueKeysWithValues: config.fusionLevels.map { (String($0), 0.1) })
+        config.fusionWeights = FusionWeights.officialDefaults(levels: config.fusionLevels, scratch: false)
         try config.validate()
         return config
     }

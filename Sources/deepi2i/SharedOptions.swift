@@ -1,0 +1,38 @@
+import ArgumentParser
+import DeepI2I
+import DeepI2IServe
+import Foundation
+import Torch
+
+/// `--device cpu|cuda|cuda:N`, parsed once for every command that runs a network.
+struct DeviceOptions: ParsableArguments {
+    @Option(help: "Device: cpu, cuda or cuda:N.") var device = "cpu"
+
+    /// The device, checked against what libtorch sees, so a missing GPU ends the command before any work
+    /// with a message naming the device.
+    func resolved() throws -> Device {
+        let parsed: Device
+        do { parsed = try Device(parsing: device) } catch { throw ValidationError("--device: \(error)") }
+        if case .cuda(let i) = parsed, i >= Torch.cudaDeviceCount {
+            throw CommandFailure("device \(parsed) requested, but libtorch sees \(Torch.cudaDeviceCount) CUDA device(s)")
+        }
+        return parsed
+    }
+}
+
+/// What every inference command (translate, morph, serve) takes: the model, z's seed and scale, the device.
+struct InferenceOptions: ParsableArguments {
+    @Option(help: "Model directory (config.json + G/E/A.safetensors).") var model: String
+    @Option(help: "Random seed for z.") var seed: UInt64 = 0
+    @Option(help: "Scale of z (0: the deterministic z = 0 translation).") var truncation = 1.0
+    @OptionGroup var device: DeviceOptions
+
+    func validate() throws {
+        guard truncation >= 0, truncation.isFinite else { throw ValidationError("--truncation must be a number >= 0") }
+    }
+
+    /// Loads the translation networks (E, A, G) onto the device.
+    func loadTranslator() throws -> Translator {
+        try CommandSupport.loadTranslator(model: model, device: device.resolved())
+    }
+}
