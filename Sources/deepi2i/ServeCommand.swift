@@ -23,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.defaultTruncation = inference.truncation
         options.maxUploadBytes = maxUploadBytes
         options.maxSamples = maxSamples
-        options.samples = SampleLibrary(directory: URL(fileURLWithPath: model).appendingPathComponent("samples"),
+        options.samples = SampleLibrary(directory: URL(fileURLWithPath: inference.model).appendingPathComponent("samples"),
                                         maxBytes: maxUploadBytes)
         let queue = InferenceQueue(translator: translator, maxPending: options.maxPending)
         var logger = Logger(label: "deepi2i.serve")
