@@ -98,9 +98,10 @@ public enum Evaluation {
         return s
     }
 
-    /// Per class, mFID is a plain FID (the "m" is the mean over classes).
+    /// Per class, mFID is a plain FID (the "m" is the mean over classes). Only that "m" of a mean goes:
+    /// "mask-IoU" stays as it is.
     static func perClassName(_ metric: String) -> String {
-        metric.hasPrefix("m") && metric.count > 1 ? String(metric.dropFirst()) : metric
+        metric.hasPrefix("m") && metric.dropFirst().first?.isUppercase == true ? String(metric.dropFirst()) : metric
     }
 
     static func shortName(_ extractor: String) -> String {
