@@ -26,6 +26,7 @@ struct EvaluateCommand: ParsableCommand {
     var metrics: String?
     @Option(help: "Random seed (translation sources, z, KID subsets, FC training).") var seed: UInt64 = 0
     @Option(help: "Output folder.") var out = "evaluation"
+    @Flag(help: "Replace an existing output folder (only an evaluation deepi2i wrote).") var overwrite = false
     @Option(help: "Batch size for translation and feature extraction.") var batchSize = 32
     @Option(help: "KID subsets.") var kidSubsets = 100
     @Option(help: "KID subset size (clamped to the smaller set).") var kidSubsetSize = 1000
@@ -34,6 +35,9 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var weights: FeatureWeightOptions
 
     func run() throws {
+        try OutputFolder.check(URL(fileURLWithPath: out), as: .evaluation, inputs: [
+            .init("--model", model), .init("--data", data), .init("--classifier", classifier),
+        ], overwrite: overwrite)
         do { try evaluate() } catch {
             throw CommandFailure("evaluate: \(describe(error))")
         }

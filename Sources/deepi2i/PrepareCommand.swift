@@ -23,7 +23,7 @@ struct PrepareCommand: ParsableCommand {
     @Option(help: "Keep at most this many images per class.") var perClass: Int?
     @Option(help: "Skip images whose shorter side is below this.") var minSide = 8
     @Option(help: "Refuse images with more pixels than this (decompression bombs).") var maxPixels = 64_000_000
-    @Flag(help: "Replace an existing output folder.") var overwrite = false
+    @Flag(help: "Replace an existing output folder (only a dataset deepi2i packed).") var overwrite = false
 
     func validate() throws {
         guard (source == nil) != (builtin == nil) else {
@@ -37,6 +37,7 @@ struct PrepareCommand: ParsableCommand {
 
     func run() throws {
         let outURL = URL(fileURLWithPath: out)
+        try OutputFolder.check(outURL, as: .dataset, inputs: [.init("SRC", source)], overwrite: overwrite)
         var bar: ProgressBar?
         let progress: (Int, Int) -> Void = { done, total in
             if bar == nil { bar = ProgressBar(total: total, label: "packing", unit: "img") }
@@ -48,9 +49,11 @@ struct PrepareCommand: ParsableCommand {
                 throw ValidationError("unknown built-in dataset '\(builtin)' (available: \(BuiltinDataset.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             summary = try BuiltinDatasets.pack(dataset, resolution: resolution, out: outURL, seed: seed, perClassLimit: perClass,
-                                               overwrite: overwrite, log: { printError($0) }, progress: progress)
+                                               overwrite: true, log: { printError($0) }, progress: progress)
         } else {
-            let options = PackOptions(minimumSide: minSide, maxPixels: maxPixels, perClassLimit: perClass, overwrite: overwrite)
+            // overwrite: true because the check above has decided (an empty folder is replaced too);
+            // the writer itself replaces only a deepi2i dataset.
+            let options = PackOptions(minimumSide: minSide, maxPixels: maxPixels, perClassLimit: perClass, overwrite: true)
             summary = try DatasetPacker.packImageFolder(src: URL(fileURLWithPath: source ?? "."), resolution: resolution,
                                                         out: outURL, seed: seed, options: options, progress: progress)
         }

@@ -29,16 +29,15 @@ struct PretrainGANCommand: ParsableCommand {
     @Option var seed: UInt64 = 0
     @Option var checkpointEvery = 1000
     @Option var sampleEvery = 500
-    @Flag(help: "Replace an existing output directory.") var overwrite = false
+    @Flag(help: "Replace an existing output directory (only a GAN deepi2i wrote).") var overwrite = false
     @Flag(help: "Continue the GAN in --out exactly where it stopped (its saved options are used; --iterations may raise the budget).")
     var resume = false
 
     func run() throws {
         let outURL = URL(fileURLWithPath: out)
         guard !(resume && overwrite) else { throw CommandFailure("--resume and --overwrite exclude each other") }
-        if FileManager.default.fileExists(atPath: outURL.path), !overwrite, !resume {
-            throw CommandFailure("\(out) already exists (use --resume to continue it, --overwrite to replace it)")
-        }
+        try OutputFolder.check(outURL, as: .gan, inputs: [.init("--data", data)], overwrite: overwrite,
+                               resume: resume, resumable: true)
         let config = resume ? try resumedConfig(outURL) : try freshConfig()
         let start = Date()
         switch try StopSignal.listening({ stop in try pretrainGAN(config: config, outDirectory: outURL, resume: resume, stop: stop) }) {

@@ -54,6 +54,11 @@ final class EvaluationTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
         defer { try? FileManager.default.removeItem(at: dir) }
         let written = try Evaluation.write(report, to: dir)
+        XCTAssertEqual(OutputFolder.kind(of: dir), .evaluation)
+        // Written again over itself: replaced whole, nothing left beside it.
+        try Evaluation.write(report, to: dir)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.deletingLastPathComponent().path).filter { $0.contains(dir.lastPathComponent) },
+                       [dir.lastPathComponent])
         let decoded = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: dir.appendingPathComponent("metrics.json")))
         XCTAssertEqual(decoded.metrics, report.metrics)
         XCTAssertEqual(decoded.summary["RC"], report.metrics[2].value)

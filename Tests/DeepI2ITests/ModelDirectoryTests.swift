@@ -1,3 +1,4 @@
+import Datasets
 @testable import DeepI2I
 import Foundation
 import Torch
@@ -34,6 +35,44 @@ final class ModelDirectoryTests: XCTestCase {
         XCTAssertEqual(try ModelDirectory.readDocument(dir).provenance["v"], "2")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.deletingLastPathComponent().path)
         XCTAssertEqual(leftovers, ["model"])
+    }
+
+    /// What each writer makes is recognised as deepi2i's own, of its kind (so --overwrite may replace
+    /// it), the shipped models written by earlier versions too; a folder of the user's is never replaced.
+    func testWrittenFoldersAreRecognisedAndForeignOnesRefused() throws {
+        let root = try TestPaths.temporaryDirectory(self)
+        let config = try smallConfig()
+        let model = root.appendingPathComponent("model")
+        try ModelDirectory.save(try DeepI2IModel(config: config, seed: 1), to: model)
+        XCTAssertEqual(OutputFolder.kind(of: model), .model)
+        let gan = root.appendingPathComponent("gan")
+        try GANDirectory.save(generator: Generator(config: config), ema: nil, discriminator: Discriminator(config: config),
+                              config: config, to: gan)
+        XCTAssertEqual(OutputFolder.kind(of: gan), .gan)
+        let classifier = root.appendingPathComponent("classifier")
+        try ClassifierDirectory.save(ResNetClassifier(arch: .resnet18Small, classCount: 3),
+                                     config: .init(arch: .resnet18Small, classNames: config.classNames, resolution: 32,
+                                                   testAccuracy: nil, iterations: 0, seed: 0, dataset: "d"),
+                                     to: classifier)
+        XCTAssertEqual(OutputFolder.kind(of: classifier), .classifier)
+        for shipped in ["animal-mnist", "animal-mnist-scratch"] {
+            let dir = TestPaths.repository.appendingPathComponent("models/\(shipped)")
+            guard FileManager.default.fileExists(atPath: dir.path) else { continue }
+            XCTAssertEqual(OutputFolder.kind(of: dir), .model, shipped)
+        }
+        // Writers refuse to replace a folder that is not theirs, or another kind of deepi2i folder.
+        let thesis = root.appendingPathComponent("thesis")
+        try FileManager.default.createDirectory(at: thesis, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: thesis.appendingPathComponent("thesis.txt"))
+        XCTAssertThrowsError(try ModelDirectory.save(try DeepI2IModel(config: config, seed: 1), to: thesis)) { error in
+            XCTAssertEqual(error as? OutputFolderError, .notDeepI2I(thesis.path, kind: .model))
+        }
+        XCTAssertThrowsError(try ModelDirectory.save(try DeepI2IModel(config: config, seed: 1), to: gan)) { error in
+            XCTAssertEqual(error as? OutputFolderError, .otherKind(gan.path, found: .gan, wanted: .model))
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: thesis.path), ["thesis.txt"])
+        XCTAssertEqual(OutputFolder.kind(of: gan), .gan)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted(), ["classifier", "gan", "model", "thesis"])
     }
 
     func testErrorsNameTheProblem() throws {

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Torch
 
@@ -31,12 +32,14 @@ public enum ClassifierDirectory {
     public static func configURL(_ dir: URL) -> URL { dir.appendingPathComponent("classifier.json") }
     public static func weightsURL(_ dir: URL) -> URL { dir.appendingPathComponent("weights.safetensors") }
 
+    /// Writes atomically (temporary sibling folder, then renamed over `dir`, which may only be a
+    /// classifier deepi2i wrote).
     public static func save(_ model: ResNetClassifier, config: Config, to dir: URL) throws {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try model.save(to: weightsURL(dir), metadata: ["format": format, "arch": config.arch.rawValue])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(config).write(to: configURL(dir), options: .atomic)
+        try OutputFolder.requireReplaceable(dir, as: .classifier)
+        try AtomicDirectory.write(dir) { tmp in
+            try model.save(to: weightsURL(tmp), metadata: ["format": format, "arch": config.arch.rawValue])
+            try AtomicDirectory.writeJSON(config, to: configURL(tmp))
+        }
     }
 
     public static func load(_ dir: URL, device: Device = .cpu) throws -> (model: ResNetClassifier, config: Config) {

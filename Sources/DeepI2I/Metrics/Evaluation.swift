@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Torch
 
@@ -40,10 +41,19 @@ public enum Evaluation {
     }
 
     /// Writes metrics.json, report.md and one per-class bar chart per metric (when gnuplot is
-    /// installed; otherwise the report says so). Returns the files written.
+    /// installed; otherwise the report says so). Returns the files written. The folder is written
+    /// atomically and replaces only an evaluation folder deepi2i wrote (or an empty one).
     @discardableResult
     public static func write(_ report: EvaluationReport, to dir: URL, log: (String) -> Void = { _ in }) throws -> [URL] {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try OutputFolder.requireReplaceable(dir, as: .evaluation)
+        var names: [String] = []
+        try AtomicDirectory.write(dir) { tmp in
+            names = try writeFiles(report, into: tmp, log: log).map(\.lastPathComponent)
+        }
+        return names.map { dir.appendingPathComponent($0) }
+    }
+
+    static func writeFiles(_ report: EvaluationReport, into dir: URL, log: (String) -> Void) throws -> [URL] {
         var written: [URL] = []
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

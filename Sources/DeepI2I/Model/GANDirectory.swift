@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Torch
 
@@ -51,6 +52,7 @@ public enum GANDirectory {
     /// `extra` adds more files to the folder before it is renamed into place (pretraining's resumable state).
     public static func save(generator: Generator, ema: Generator?, discriminator: Discriminator, config: ModelConfig,
                             to dir: URL, provenance: [String: String] = [:], extra: ((URL) throws -> Void)? = nil) throws {
+        try OutputFolder.requireReplaceable(dir, as: .gan)
         try AtomicDirectory.write(dir) { tmp in
             try extra?(tmp)
             try generator.save(to: tmp.appendingPathComponent("G.safetensors"))

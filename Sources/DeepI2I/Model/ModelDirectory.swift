@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Torch
 
@@ -72,6 +73,7 @@ public enum ModelDirectory {
     /// Writes the model atomically: into a temporary sibling folder, then renamed over `dir`.
     public static func save(_ model: DeepI2IModel, to dir: URL, provenance: [String: String] = [:],
                             includeDiscriminator: Bool = true) throws {
+        try OutputFolder.requireReplaceable(dir, as: .model)
         try AtomicDirectory.write(dir) { tmp in
             let doc = Document(format: format, version: version, model: model.config, provenance: provenance)
             try AtomicDirectory.writeJSON(doc, to: configURL(tmp))
