@@ -100,5 +100,21 @@ final class OverwriteCLITests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: empty.appendingPathComponent("config.json").path))
         let again = try CLI.run(["init-model", "--classes", "a,b", "--seed", "1", "--out", empty.path, "--overwrite"])
         XCTAssertEqual(again.status, 0, again.stderr)
+
+        // A training run: refused without --overwrite (pointing at --resume), replaced with it.
+        let run = dir.appendingPathComponent("run")
+        func train(_ iterations: Int, _ extra: [String]) throws -> CLI.Result {
+            try CLI.run(["train", "--data", ds.path, "--scratch", "--channels", "8", "--out", run.path, "--iterations", String(iterations),
+                         "--batch", "2", "--accumulate", "1", "--phase1-iterations", "1", "--sample-rows", "1"] + extra)
+        }
+        XCTAssertEqual(try train(1, []).status, 0)
+        try expectRefused(["train", "--data", ds.path, "--scratch", "--out", run.path], mentions: ["already holds a deepi2i training run", "--resume"])
+        let replaced = try train(2, ["--overwrite"])
+        XCTAssertEqual(replaced.status, 0, replaced.stderr)
+        XCTAssertTrue(replaced.stdout.contains("trained to iteration 2"), replaced.stdout)
+        let log = try String(contentsOf: run.appendingPathComponent("log.jsonl"), encoding: .utf8)
+        XCTAssertEqual(log.split(separator: "\n").count, 2)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(),
+                       ["S2", "ds", "empty", "model", "notes", "run", "thesis.txt"])
     }
 }
