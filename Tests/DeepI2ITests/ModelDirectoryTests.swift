@@ -75,6 +75,30 @@ final class ModelDirectoryTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted(), ["classifier", "gan", "model", "thesis"])
     }
 
+    /// Every file of a saved model has exactly the official state dict's keys and shapes (E and A with
+    /// the official unused linear/embed entries), so the authors' code loads each with strict=True;
+    /// and such files load back here, as do older ones without those entries.
+    func testModelFilesHaveTheOfficialKeySets() throws {
+        let golden = try TestPaths.requireGolden()
+        let model = try DeepI2IModel(config: ReferenceCheck(folder: golden).config, seed: 1)
+        let dir = try TestPaths.temporaryDirectory(self).appendingPathComponent("model")
+        try ModelDirectory.save(model, to: dir)
+        for name in ["G", "D", "E", "A"] {
+            let ours = try StateDictFile.readDictionary(dir.appendingPathComponent("\(name).safetensors"))
+            let official = try StateDictFile.readDictionary(golden.appendingPathComponent("\(name).safetensors"))
+            XCTAssertEqual(ours.mapValues(\.shape), official.mapValues(\.shape), name)
+        }
+        let ownKeys = Set(model.encoder.stateDict().map(\.name))
+        XCTAssertFalse(ownKeys.contains("linear.weight"))
+        let (loaded, _) = try ModelDirectory.load(dir, networks: .all)
+        for (a, b) in zip(model.adaptor.stateDict(), loaded.adaptor.stateDict()) {
+            XCTAssertEqual(try (a.tensor - b.tensor).abs().max().item(), 0, a.name)
+        }
+        // A file without the unused entries (earlier versions) still loads.
+        try model.encoder.save(to: dir.appendingPathComponent("E.safetensors"))
+        XCTAssertNoThrow(try ModelDirectory.load(dir))
+    }
+
     func testErrorsNameTheProblem() throws {
         let root = try TestPaths.temporaryDirectory(self)
         func message(_ body: () throws -> Void) -> String {

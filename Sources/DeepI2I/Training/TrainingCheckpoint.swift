@@ -70,7 +70,7 @@ public enum TrainingCheckpoint {
         let modelDir = checkpoint.appendingPathComponent("model")
         for (name, network) in step.model.networks {
             let url = modelDir.appendingPathComponent("\(name).safetensors")
-            do { try network.load(from: url) } catch {
+            do { try network.load(from: url, ignoring: ModelDirectory.officialUnusedKey(of: name)) } catch {
                 throw TrainingError.checkpoint("\(url.path) does not fit the run's model: \(describe(error))")
             }
         }
