@@ -66,6 +66,7 @@ struct TrainCommand: ParsableCommand {
         }
         // A run grows in place for hours: the old one waits aside until the new one has finished.
         let aside = plan == .replace ? try OutputFolder.setAside(runURL) : nil
+        if let aside { printError("the previous run is kept at \(aside.aside.path) until the new one has finished") }
         let start = Date()
         let outcome: TrainingOutcome
         do {
@@ -76,12 +77,14 @@ struct TrainCommand: ParsableCommand {
             }
             throw error
         }
-        aside?.discard()
         switch outcome {
         case .completed(let n):
+            aside?.discard()
             print("trained to iteration \(n) in \(Int(Date().timeIntervalSince(start))) s; model in \(runURL.appendingPathComponent("model").path)")
         case .interrupted(let n, let checkpoint):
             print("interrupted at iteration \(n); checkpoint \(checkpoint) (continue with --resume)")
+            // Not finished: the replaced run stays where the user can still take it back.
+            if let aside { print("the previous run is kept at \(aside.aside.path) (remove it, or move it back to \(out))") }
         }
     }
 

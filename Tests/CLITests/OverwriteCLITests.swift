@@ -109,6 +109,9 @@ final class OverwriteCLITests: XCTestCase {
         }
         XCTAssertEqual(try train(1, []).status, 0)
         try expectRefused(["train", "--data", ds.path, "--scratch", "--out", run.path], mentions: ["already holds a deepi2i training run", "--resume"])
+        // A replacement that fails puts the old run back as it was.
+        try expectRefused(["train", "--data", dir.appendingPathComponent("missing").path, "--scratch", "--out", run.path, "--overwrite"],
+                          mentions: ["missing"])
         let replaced = try train(2, ["--overwrite"])
         XCTAssertEqual(replaced.status, 0, replaced.stderr)
         XCTAssertTrue(replaced.stdout.contains("trained to iteration 2"), replaced.stdout)
