@@ -17,7 +17,7 @@ if [ ! -f "$MODEL/config.json" ]; then
         exit 1
     fi
     MODEL=$OUT/untrained-model
-    "$BIN" init-model --resolution 32 --channels 16 --classes bear,bird,cat,dog --out "$MODEL"
+    "$BIN" init-model --resolution 32 --channels 16 --classes bear,bird,cat,dog --out "$MODEL" --overwrite
     mkdir -p "$MODEL/samples"
     python3 - "$MODEL/samples" <<'PY'
 import struct, sys, zlib

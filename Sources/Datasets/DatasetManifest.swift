@@ -14,6 +14,26 @@ public struct SkippedFile: Codable, Equatable, Sendable {
     }
 }
 
+extension SkippedFile {
+    /// A hidden file or folder, not read (ImageFiles' rule).
+    static func hidden(_ url: URL, isFolder: Bool) -> SkippedFile {
+        SkippedFile(path: url.path, reason: ImageFiles.hiddenReason,
+                    detail: "\(url.path): hidden \(isFolder ? "folder" : "file") (name starts with '.'), not read")
+    }
+
+    /// The skip report: a line with the count per reason, then one line per file (at most `limit`).
+    /// `rest`: where the files beyond the limit are listed (a manifest).
+    public static func report(_ files: [SkippedFile], limit: Int = 50, rest: String? = nil) -> [String] {
+        guard !files.isEmpty else { return [] }
+        let byReason = files.reduce(into: [String: Int]()) { $0[$1.reason, default: 0] += 1 }
+        let reasons = byReason.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        var lines = ["skipped \(files.count) files (\(reasons)):"]
+        lines += files.prefix(limit).map { "  \($0.reason): \($0.detail)" }
+        if files.count > limit { lines.append("  ... \(files.count - limit) more" + (rest.map { " in \($0)" } ?? "")) }
+        return lines
+    }
+}
+
 /// `manifest.json` of a packed dataset folder.
 public struct DatasetManifest: Codable, Equatable, Sendable {
     public struct Split: Codable, Equatable, Sendable {

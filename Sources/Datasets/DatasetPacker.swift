@@ -28,11 +28,12 @@ public struct PackOptions: Sendable {
 
 /// Packs image collections into the packed dataset format (see DatasetManifest).
 public enum DatasetPacker {
-    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+    public static var imageExtensions: Set<String> { ImageFiles.extensions }
 
-    /// Packs `src/<class>/*.{png,jpg,jpeg}`: classes sorted by folder name, hidden entries ignored,
-    /// each image decoded -> RGB -> centre crop -> antialiased resize. Bad files are skipped and
-    /// reported; empty class folders are reported and get no label.
+    /// Packs `src/<class>/**/*.{png,jpg,jpeg}`: classes sorted by folder name, images in sub-folders of a
+    /// class folder belong to that class (as in torchvision's ImageFolder), hidden entries are not read
+    /// but reported (ImageFiles), each image decoded -> RGB -> centre crop -> antialiased resize. Bad files
+    /// are skipped and reported; empty class folders are reported and get no label.
     /// `progress(done, total)` is called on the calling thread after each chunk.
     public static func packImageFolder(
         src: URL, resolution: Int, out: URL, seed: UInt64, options: PackOptions = PackOptions(),
@@ -89,7 +90,7 @@ public enum DatasetPacker {
         progress?(total, total)
         if classNames.isEmpty {
             writer.abandon()
-            throw DatasetError.noImages(src.path)
+            throw DatasetError.noImages(src.path, skipped: skipped)
         }
         if classNames.count == 1 {
             warnings.append("only one class ('\(classNames[0])'): translation needs at least two")
@@ -123,30 +124,29 @@ struct ImageFolderListing {
         } catch {
             throw DatasetError.unreadable(path: root.path, reason: error.localizedDescription)
         }
-        for name in entries.sorted() where !name.hasPrefix(".") {
+        for name in entries.sorted() {
             let folder = root.appendingPathComponent(name)
             var isFolder: ObjCBool = false
             guard fm.fileExists(atPath: folder.path, isDirectory: &isFolder) else { continue }
+            if ImageFiles.isHidden(folder) {
+                skipped.append(.hidden(folder, isFolder: isFolder.boolValue))
+                continue
+            }
             guard isFolder.boolValue else {
                 skipped.append(SkippedFile(path: folder.path, reason: "not-in-class-folder", detail: "\(folder.path): file at the top level belongs to no class"))
                 continue
             }
-            let children: [String]
-            do {
-                children = try fm.contentsOfDirectory(atPath: folder.path)
-            } catch {
-                throw DatasetError.unreadable(path: folder.path, reason: error.localizedDescription)
+            let listing = try ImageFiles.Listing(folder: folder, recursive: true)
+            for url in listing.hidden {
+                var isDirectory: ObjCBool = false
+                fm.fileExists(atPath: url.path, isDirectory: &isDirectory)
+                skipped.append(.hidden(url, isFolder: isDirectory.boolValue))
             }
-            var files: [URL] = []
-            for child in children.sorted() where !child.hasPrefix(".") {
-                let url = folder.appendingPathComponent(child)
-                if DatasetPacker.imageExtensions.contains(url.pathExtension.lowercased()) {
-                    files.append(url)
-                } else {
-                    skipped.append(SkippedFile(path: url.path, reason: "unsupported-extension",
-                                               detail: "\(url.path): not a .png/.jpg/.jpeg file"))
-                }
+            for url in listing.others {
+                skipped.append(SkippedFile(path: url.path, reason: "unsupported-extension",
+                                           detail: "\(url.path): not a .png/.jpg/.jpeg file"))
             }
+            let files = listing.images
             if files.isEmpty { emptyFolders.append(name) } else { classes.append(ClassFolder(name: name, files: files)) }
         }
     }

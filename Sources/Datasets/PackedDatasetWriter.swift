@@ -19,8 +19,10 @@ public final class PackedDatasetWriter {
     public init(destination: URL, resolution: Int, overwrite: Bool = false) throws {
         guard resolution > 0 else { throw DatasetError.invalidArgument("resolution must be positive, got \(resolution)") }
         let fm = FileManager.default
-        if fm.fileExists(atPath: destination.path), !overwrite {
-            throw DatasetError.destinationExists(destination.path)
+        if fm.fileExists(atPath: destination.path) {
+            guard overwrite else { throw DatasetError.destinationExists(destination.path) }
+            // Only a dataset deepi2i packed (or an empty folder) is ever replaced.
+            try OutputFolder.requireReplaceable(destination, as: .dataset)
         }
         let parent = destination.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
@@ -103,6 +105,7 @@ public final class PackedDatasetWriter {
             try JSONFile.write(manifest, to: staging.appendingPathComponent(DatasetManifest.manifestFile))
             if fm.fileExists(atPath: destination.path) {
                 guard overwrite else { throw DatasetError.destinationExists(destination.path) }
+                try OutputFolder.requireReplaceable(destination, as: .dataset)
                 // Move the old one aside first so the destination is never missing a manifest midway.
                 let old = staging.appendingPathExtension("old")
                 try fm.moveItem(at: destination, to: old)
@@ -112,6 +115,9 @@ public final class PackedDatasetWriter {
                 try fm.moveItem(at: staging, to: destination)
             }
         } catch let error as DatasetError {
+            abandon()
+            throw error
+        } catch let error as OutputFolderError {
             abandon()
             throw error
         } catch {

@@ -1,3 +1,4 @@
+import Datasets
 import DeepI2I
 import DeepI2IServe
 import Foundation
@@ -35,22 +36,84 @@ enum CommandSupport {
         }
     }
 
-    /// The image files to translate: `path` itself, or the PNG/JPEG files in the folder (sorted, not recursive).
-    static func inputFiles(_ path: String) throws -> [URL] {
+    /// The images to translate and what of the input was not read.
+    struct InputFiles {
+        var files: [URL]
+        /// The input folder; nil for a single file.
+        var root: URL?
+        var hidden: [URL] = []
+        var unreadFolders: [(url: URL, images: Int)] = []
+
+        /// "N sub-folders with M images were not read (use --recursive): a, b" and the hidden files.
+        var notes: [String] {
+            var lines: [String] = []
+            if !unreadFolders.isEmpty {
+                let images = unreadFolders.reduce(0) { $0 + $1.images }
+                lines.append("\(unreadFolders.count) sub-folder(s) with \(images) image(s) were not read (use --recursive): "
+                             + unreadFolders.map(\.url.lastPathComponent).joined(separator: ", "))
+            }
+            if !hidden.isEmpty {
+                lines.append("skipped \(hidden.count) hidden file(s) (name starts with '.'): "
+                             + hidden.map(\.lastPathComponent).joined(separator: ", "))
+            }
+            return lines
+        }
+    }
+
+    /// `path` itself, or the images in the folder under ImageFiles' rule (hidden files are not read but
+    /// reported; sub-folders are read with `recursive`, otherwise reported), sorted.
+    static func inputFiles(_ path: String, recursive: Bool = false) throws -> InputFiles {
         let url = URL(fileURLWithPath: path)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
             throw CommandFailure("input \(url.path) does not exist")
         }
-        guard isDir.boolValue else { return [url] }
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: url.path) } catch {
-            throw CommandFailure("cannot list input folder \(url.path): \(reason(error))")
+        guard isDir.boolValue else { return InputFiles(files: [url]) }
+        let listing: ImageFiles.Listing
+        do { listing = try ImageFiles.Listing(folder: url, recursive: recursive) } catch {
+            throw CommandFailure("cannot list input folder \(url.path): \(error)")
         }
-        let files = names.filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }
-            .sorted().map { url.appendingPathComponent($0) }
-        guard !files.isEmpty else { throw CommandFailure("input folder \(url.path) has no .png/.jpg/.jpeg files") }
-        return files
+        let inputs = InputFiles(files: listing.images, root: url, hidden: listing.hidden, unreadFolders: listing.unreadFolders)
+        guard !inputs.files.isEmpty else {
+            throw CommandFailure((["input folder \(url.path) has no .png/.jpg/.jpeg files"] + inputs.notes).joined(separator: "; "))
+        }
+        return inputs
+    }
+
+    /// Output base paths (without the "_<class>_<sample>.png" / "_grid.png" endings) for translate,
+    /// unique within the run: the input's stem, in the same sub-folder of `out` as the input is below
+    /// the input folder; when inputs there share a stem (photo.png, photo.jpg, photo.PNG) the extension
+    /// is kept (photo_png, photo_jpg, photo_PNG); and a number is added while any of its files would
+    /// clash, ignoring letter case (as macOS and Windows do), with another input's files or an input.
+    static func outputBases(_ inputs: InputFiles, out: URL, endings: [String]) -> [URL] {
+        let rootComponents = inputs.root.map { $0.standardizedFileURL.pathComponents.count } ?? 0
+        func folder(of file: URL) -> URL {
+            guard inputs.root != nil else { return out }
+            let parts = file.standardizedFileURL.deletingLastPathComponent().pathComponents.dropFirst(rootComponents)
+            return parts.reduce(out) { $0.appendingPathComponent($1) }
+        }
+        func key(_ url: URL) -> String { url.standardizedFileURL.path.lowercased() }
+        var taken = Set(inputs.files.map(key))
+        var stems: [String: Int] = [:]
+        for file in inputs.files {
+            stems[key(folder(of: file).appendingPathComponent(file.deletingPathExtension().lastPathComponent)), default: 0] += 1
+        }
+        return inputs.files.map { file in
+            let dir = folder(of: file)
+            let stem = file.deletingPathExtension().lastPathComponent
+            let shared = stems[key(dir.appendingPathComponent(stem)), default: 0] > 1
+            let name = shared && !file.pathExtension.isEmpty ? "\(stem)_\(file.pathExtension)" : stem
+            var n = 1
+            while true {
+                let base = dir.appendingPathComponent(n == 1 ? name : "\(name)-\(n)")
+                let files = endings.map { key(URL(fileURLWithPath: base.path + $0)) }
+                if taken.isDisjoint(with: files) {
+                    taken.formUnion(files)
+                    return base
+                }
+                n += 1
+            }
+        }
     }
 
     /// A file-name-safe version of a class name.

@@ -26,6 +26,7 @@ struct EvaluateCommand: ParsableCommand {
     var metrics: String?
     @Option(help: "Random seed (translation sources, z, KID subsets, FC training; default \(EvaluationOptions().seed)).") var seed: UInt64?
     @Option(help: "Output folder.") var out = "evaluation"
+    @Flag(help: "Replace an existing output folder (only an evaluation deepi2i wrote).") var overwrite = false
     @Option(help: "Batch size for translation and feature extraction (default \(EvaluationOptions().batchSize)).") var batch: Int?
     /// The name this option had before `--batch` was used by every command.
     @Option(name: .customLong("batch-size"), help: .hidden) var batchSizeAlias: Int?
@@ -36,6 +37,9 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var weights: FeatureWeightOptions
 
     func run() throws {
+        try OutputFolder.check(URL(fileURLWithPath: out), as: .evaluation, inputs: [
+            .init("--model", model), .init("--data", data), .init("--classifier", classifier),
+        ], overwrite: overwrite)
         do { try evaluate() } catch {
             throw CommandFailure("evaluate: \(describe(error))")
         }

@@ -26,13 +26,14 @@ struct ImportBigGANCommand: ParsableCommand {
     @Option(help: "Semantic map, a class with no WordNet match: mean (of all rows) or a row number.")
     var classFallback = "mean"
     @Option(help: "Seed of the fresh adaptor.") var seed: UInt64 = 0
-    @Flag(help: "Replace an existing output directory.") var overwrite = false
+    @Flag(help: "Replace an existing output directory (only a model deepi2i wrote).") var overwrite = false
 
     func run() throws {
         let outURL = URL(fileURLWithPath: out)
-        if FileManager.default.fileExists(atPath: outURL.path), !overwrite {
-            throw CommandFailure("\(out) already exists (use --overwrite to replace it)")
-        }
+        try OutputFolder.check(outURL, as: .model, inputs: [
+            .init("--generator", generator), .init("--discriminator", discriminator), .init("--data", data),
+            FileManager.default.fileExists(atPath: classMap) ? .init("--class-map", classMap) : nil,
+        ], overwrite: overwrite)
         let gURL = URL(fileURLWithPath: generator), dURL = URL(fileURLWithPath: discriminator)
         var config = try CheckpointInspector.inferConfig(generator: CheckpointInspector.shapes(gURL),
                                                          discriminator: CheckpointInspector.shapes(dURL),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import DeepI2I
 import Foundation
 
@@ -12,7 +13,8 @@ struct InitModelCommand: ParsableCommand {
     @Option(help: "Channel width (G_ch = D_ch).") var channels = 16
     @Option(help: "Class names, comma-separated.") var classes: String
     @Option(help: "Seed of the initialisation.") var seed: UInt64 = 0
-    @Option(help: "Output model directory (replaced if it exists).") var out: String
+    @Option(help: "Output model directory.") var out: String
+    @Flag(help: "Replace an existing output directory (only a model deepi2i wrote).") var overwrite = false
 
     func run() throws {
         let names = classes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -24,6 +26,7 @@ struct InitModelCommand: ParsableCommand {
         config.classNames = names
         let model = try DeepI2IModel(config: config, seed: seed)
         let dir = URL(fileURLWithPath: out)
+        try OutputFolder.check(dir, as: .model, overwrite: overwrite)
         do {
             try ModelDirectory.save(model, to: dir, provenance: ["source": "deepi2i init-model (random, untrained)", "seed": String(seed)])
         } catch {

@@ -17,26 +17,31 @@ struct PrepareCommand: ParsableCommand {
 
     @Argument(help: "Source folder with one sub-folder per class (omit with --builtin).") var source: String?
     @Option(help: "Built-in dataset: animal-mnist, fashion-mnist or mnist.") var builtin: String?
-    @Option(help: "Output resolution (square).") var resolution = 128
+    // .unconditional: "--resolution -5" reaches validate() (a negative number is not taken for an option).
+    @Option(parsing: .unconditional, help: "Output resolution (square).") var resolution = 128
     @Option(help: "Output dataset folder.") var out: String
     @Option(help: "Seed of the train/test split.") var seed: UInt64 = 0
-    @Option(help: "Keep at most this many images per class.") var perClass: Int?
-    @Option(help: "Skip images whose shorter side is below this.") var minSide = 8
-    @Option(help: "Refuse images with more pixels than this (decompression bombs).") var maxPixels = 64_000_000
-    @Flag(help: "Replace an existing output folder.") var overwrite = false
+    @Option(parsing: .unconditional, help: "Keep at most this many images per class.") var perClass: Int?
+    @Option(parsing: .unconditional, help: "Skip images whose shorter side is below this.") var minSide = 8
+    @Option(parsing: .unconditional, help: "Refuse images with more pixels than this (decompression bombs).") var maxPixels = 64_000_000
+    @Flag(help: "Replace an existing output folder (only a dataset deepi2i packed).") var overwrite = false
 
     func validate() throws {
         guard (source == nil) != (builtin == nil) else {
             throw ValidationError("give either a source folder or --builtin NAME")
         }
+        guard resolution > 0 else { throw ValidationError("--resolution must be positive, got \(resolution)") }
         guard [32, 64, 128, 256].contains(resolution) else {
             throw ValidationError("--resolution must be 32, 64, 128 or 256 (the model's resolutions), got \(resolution)")
         }
         if let perClass, perClass < 1 { throw ValidationError("--per-class must be at least 1") }
+        guard minSide >= 1 else { throw ValidationError("--min-side must be positive, got \(minSide)") }
+        guard maxPixels >= 1 else { throw ValidationError("--max-pixels must be positive, got \(maxPixels)") }
     }
 
     func run() throws {
         let outURL = URL(fileURLWithPath: out)
+        try OutputFolder.check(outURL, as: .dataset, inputs: [.init("SRC", source)], overwrite: overwrite)
         var bar: ProgressBar?
         let progress: (Int, Int) -> Void = { done, total in
             if bar == nil { bar = ProgressBar(total: total, label: "packing", unit: "img") }
@@ -48,21 +53,18 @@ struct PrepareCommand: ParsableCommand {
                 throw ValidationError("unknown built-in dataset '\(builtin)' (available: \(BuiltinDataset.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             summary = try BuiltinDatasets.pack(dataset, resolution: resolution, out: outURL, seed: seed, perClassLimit: perClass,
-                                               overwrite: overwrite, log: { printError($0) }, progress: progress)
+                                               overwrite: true, log: { printError($0) }, progress: progress)
         } else {
-            let options = PackOptions(minimumSide: minSide, maxPixels: maxPixels, perClassLimit: perClass, overwrite: overwrite)
+            // overwrite: true because the check above has decided (an empty folder is replaced too);
+            // the writer itself replaces only a deepi2i dataset.
+            let options = PackOptions(minimumSide: minSide, maxPixels: maxPixels, perClassLimit: perClass, overwrite: true)
             summary = try DatasetPacker.packImageFolder(src: URL(fileURLWithPath: source ?? "."), resolution: resolution,
                                                         out: outURL, seed: seed, options: options, progress: progress)
         }
         bar?.finish()
         print("packed \(summary.imageCount) images of \(summary.classNames.count) classes into \(summary.destination) (train \(summary.trainCount), test \(summary.testCount))")
         for (name, count) in zip(summary.classNames, summary.classCounts) { print("  \(name): \(count)") }
-        if !summary.skipped.isEmpty {
-            let reasons = summary.skippedByReason.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            print("skipped \(summary.skipped.count) files (\(reasons)):")
-            for file in summary.skipped.prefix(50) { print("  \(file.reason): \(file.detail)") }
-            if summary.skipped.count > 50 { print("  ... \(summary.skipped.count - 50) more in manifest.json") }
-        }
+        for line in SkippedFile.report(summary.skipped, rest: "manifest.json") { print(line) }
         for warning in summary.warnings { print("warning: \(warning)") }
     }
 }

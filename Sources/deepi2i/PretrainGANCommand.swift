@@ -34,25 +34,39 @@ struct PretrainGANCommand: ParsableCommand {
     @Option(help: "Checkpoints kept (default \(defaults.keepCheckpoints)).") var keep: Int?
     @Option(help: "(default \(defaults.sampleEvery))") var sampleEvery: Int?
     @OptionGroup var device: DeviceOptions
-    @Flag(help: "Replace an existing output directory.") var overwrite = false
+    @Flag(help: "Replace an existing output directory (only a GAN deepi2i wrote); the old one is removed once the new one has finished.") var overwrite = false
     @Flag(help: "Continue the GAN in --out exactly where it stopped (its saved options are used; --iterations may raise the budget).")
     var resume = false
 
     func run() throws {
         let outURL = URL(fileURLWithPath: out)
         guard !(resume && overwrite) else { throw CommandFailure("--resume and --overwrite exclude each other") }
-        if FileManager.default.fileExists(atPath: outURL.path), !overwrite, !resume {
-            throw CommandFailure("\(out) already exists (use --resume to continue it, --overwrite to replace it)")
-        }
+        let plan = try OutputFolder.check(outURL, as: .gan, alsoAccepting: [.trainingRun], inputs: [.init("--data", data)],
+                                          overwrite: overwrite, resume: resume, resumable: true)
         let device = try self.device.resolved()
         let config = resume ? try resumedConfig(outURL) : try freshConfig()
-        if overwrite, FileManager.default.fileExists(atPath: outURL.path) { try FileManager.default.removeItem(at: outURL) }
+        // Training grows the folder in place: the old GAN waits aside until the new one has finished.
+        let aside = plan == .replace ? try OutputFolder.setAside(outURL) : nil
+        if let aside { printError("the previous GAN is kept at \(aside.aside.path) until the new one has finished") }
         let start = Date()
-        switch try StopSignal.listening({ stop in try pretrainGAN(config: config, outDirectory: outURL, resume: resume, device: device, stop: stop) }) {
+        let outcome: TrainingOutcome
+        do {
+            outcome = try StopSignal.listening({ stop in
+                try pretrainGAN(config: config, outDirectory: outURL, resume: resume, device: device, stop: stop)
+            })
+        } catch {
+            if let aside {
+                do { try aside.restore() } catch { printError("the previous GAN is kept at \(aside.aside.path)") }
+            }
+            throw error
+        }
+        switch outcome {
         case .completed(let n):
+            aside?.discard()
             print("trained to iteration \(n) in \(Int(Date().timeIntervalSince(start))) s; GAN written to \(out)")
         case .interrupted(let n, let checkpoint):
             print("interrupted after \(n) iterations; checkpoint \(checkpoint) (continue with --resume)")
+            if let aside { print("the previous GAN is kept at \(aside.aside.path) (remove it, or move it back to \(out))") }
         }
     }
 

@@ -15,6 +15,7 @@ struct TrainClassifierCommand: ParsableCommand {
     @Option(help: "Packed dataset folder.") var data: String
     @Option(help: "Architecture: \(ClassifierArch.allCases.map(\.rawValue).joined(separator: ", ")).") var arch: ClassifierArch = .resnet18Small
     @Option(help: "Output classifier directory.") var out: String
+    @Flag(help: "Replace an existing output directory (only a classifier deepi2i wrote).") var overwrite = false
     @Option(help: "Training steps.") var iterations = 2000
     @Option(help: "Batch size.") var batch = 64
     @Option(help: "Peak learning rate.") var lr = 0.05
@@ -23,6 +24,7 @@ struct TrainClassifierCommand: ParsableCommand {
 
     func run() throws {
         guard iterations > 0, batch > 0, lr > 0 else { throw ValidationError("--iterations, --batch and --lr must be positive") }
+        try OutputFolder.check(URL(fileURLWithPath: out), as: .classifier, inputs: [.init("--data", data)], overwrite: overwrite)
         let device = try deviceOptions.resolved()
         do { try train(device) } catch { throw CommandFailure("train-classifier: \(describe(error))") }
     }

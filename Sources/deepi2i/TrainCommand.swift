@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import DeepI2I
 import Foundation
 
@@ -20,6 +21,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Run directory.") var out: String
     @Flag(help: "Continue the run in --out from its newest checkpoint (other options but --iterations are taken from it).")
     var resume = false
+    @Flag(help: "Replace an existing run in --out (only a training run deepi2i wrote); the old run is removed once the new one has finished.")
+    var overwrite = false
 
     // Unset options keep TrainingConfig's defaults (the paper's); the help shows them.
     static let defaults = TrainingConfig(data: "", initialisation: .scratch(channels: 64))
@@ -53,24 +56,40 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let device = try self.device.resolved()
         let runURL = URL(fileURLWithPath: out)
+        guard !(resume && overwrite) else { throw CommandFailure("--resume and --overwrite exclude each other") }
+        let plan = try OutputFolder.check(runURL, as: .trainingRun, inputs: [
+            .init("--data", data), .init("--from", from), .init("--from-model", fromModel),
+        ], overwrite: overwrite, resume: resume, resumable: true)
         var config: TrainingConfig
         if resume {
             config = try TrainingCheckpoint.savedConfig(runURL, as: TrainingConfig.self)
             if let iterations { config.iterations = iterations }
         } else {
             config = try makeConfig()
-            if FileManager.default.fileExists(atPath: runURL.appendingPathComponent("run.json").path) {
-                throw CommandFailure("\(out) already holds a run (use --resume, or another --out)")
-            }
         }
+        // A run grows in place for hours: the old one waits aside until the new one has finished.
+        let aside = plan == .replace ? try OutputFolder.setAside(runURL) : nil
+        if let aside { printError("the previous run is kept at \(aside.aside.path) until the new one has finished") }
         let start = Date()
-        switch try StopSignal.listening({ stop in
-            try trainDeepI2I(config: config, runDirectory: runURL, resume: resume, device: device, stop: stop)
-        }) {
+        let outcome: TrainingOutcome
+        do {
+            outcome = try StopSignal.listening({ stop in
+                try trainDeepI2I(config: config, runDirectory: runURL, resume: resume, device: device, stop: stop)
+            })
+        } catch {
+            if let aside {
+                do { try aside.restore() } catch { printError("the previous run is kept at \(aside.aside.path)") }
+            }
+            throw error
+        }
+        switch outcome {
         case .completed(let n):
+            aside?.discard()
             print("trained to iteration \(n) in \(Int(Date().timeIntervalSince(start))) s; model in \(runURL.appendingPathComponent("model").path)")
         case .interrupted(let n, let checkpoint):
             print("interrupted at iteration \(n); checkpoint \(checkpoint) (continue with --resume)")
+            // Not finished: the replaced run stays where the user can still take it back.
+            if let aside { print("the previous run is kept at \(aside.aside.path) (remove it, or move it back to \(out))") }
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import DeepI2I
 import DeepI2IServe
 import Foundation
@@ -11,6 +12,9 @@ struct TranslateCommand: ParsableCommand {
         discussion: """
         Writes <input-stem>_<class>_<sample>.png for every translation and <input-stem>_grid.png per input:
         one row per sample; the first column repeats the input in every row, then one column per class.
+        Inputs sharing a stem (photo.png, photo.jpg) keep their extension in the name (photo_png, photo_jpg);
+        no file of one input overwrites another's or an input. Hidden files (.name) in a folder are not read;
+        sub-folders are read with --recursive (outputs go to the same sub-folders of --out).
         z ~ N(0, 1) * truncation from --seed; every input uses the same z per sample, so the result of an
         input does not depend on what else is in the folder. Images that fail to decode are skipped and counted.
         """
@@ -22,6 +26,7 @@ struct TranslateCommand: ParsableCommand {
     @Option(help: "Samples (z draws) per class.") var samples = 1
     @Option(help: "Generator batch size.") var batch = 32
     @Option(help: "Output folder.") var out: String
+    @Flag(help: "Also translate the images in sub-folders of an input folder (e.g. an ImageFolder tree).") var recursive = false
 
     func validate() throws {
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
@@ -32,31 +37,41 @@ struct TranslateCommand: ParsableCommand {
         let translator = try inference.loadTranslator()
         let config = translator.config
         let classes = try ClassSelection.resolve(to, config: config)
-        let files = try CommandSupport.inputFiles(input)
+        let inputs = try CommandSupport.inputFiles(input, recursive: recursive)
+        let files = inputs.files
         let outDir = try CommandSupport.prepareOutputDirectory(out)
-        let isFolder = files.count > 1 || files.first?.path != URL(fileURLWithPath: input).path
+        let isFolder = inputs.root != nil
+        // File-name parts of the classes, unique (two names may map to the same safe name).
+        var classParts: [String] = []
+        for (c, target) in classes.enumerated() {
+            let part = CommandSupport.fileSafe(ClassSelection.name(of: target, config: config))
+            classParts.append(classParts.contains { $0.lowercased() == part.lowercased() } ? "\(part)-\(c)" : part)
+        }
+        let endings = classParts.flatMap { part in (0..<samples).map { "_\(part)_\($0).png" } } + ["_grid.png"]
+        let bases = CommandSupport.outputBases(inputs, out: outDir, endings: endings)
         let progress = isFolder ? ProgressBar(total: files.count, label: "images", unit: "img") : nil
         // Several inputs share a generator batch when one input has fewer jobs than the batch holds.
         let group = max(1, batch / (classes.count * samples))
-        var pending: [(stem: String, image: RGBImage)] = []
+        var pending: [(base: URL, image: RGBImage)] = []
         var skipped: [String] = []
-        var translated = 0, written = 0
+        var translated = 0, written = 0, grids = 0
 
         func flush() throws {
             guard !pending.isEmpty else { return }
             let results = try translator.translate(pending.map(\.image), classes: classes, samples: samples,
                                                    seed: inference.seed, truncation: inference.truncation, batchSize: batch)
             for (k, result) in results.enumerated() {
-                let stem = pending[k].stem
+                let base = pending[k].base.path
+                if recursive { _ = try CommandSupport.prepareOutputDirectory(pending[k].base.deletingLastPathComponent().path) }
                 for (s, row) in result.enumerated() {
                     for (c, image) in row.enumerated() {
-                        let name = CommandSupport.fileSafe(ClassSelection.name(of: classes[c], config: config))
-                        try CommandSupport.write(ImageEncoder.png(image), to: outDir.appendingPathComponent("\(stem)_\(name)_\(s).png"))
+                        try CommandSupport.write(ImageEncoder.png(image), to: URL(fileURLWithPath: "\(base)_\(classParts[c])_\(s).png"))
                         written += 1
                     }
                 }
                 let grid = ImageGrid.translation(input: pending[k].image, samples: result)
-                try CommandSupport.write(ImageEncoder.png(grid), to: outDir.appendingPathComponent("\(stem)_grid.png"))
+                try CommandSupport.write(ImageEncoder.png(grid), to: URL(fileURLWithPath: base + "_grid.png"))
+                grids += 1
             }
             translated += pending.count
             pending.removeAll()
@@ -65,7 +80,7 @@ struct TranslateCommand: ParsableCommand {
         for (index, file) in files.enumerated() {
             do {
                 let decoded = try ImageDecoder.decode(contentsOf: file.path)
-                pending.append((file.deletingPathExtension().lastPathComponent, translator.prepare(decoded)))
+                pending.append((bases[index], translator.prepare(decoded)))
             } catch {
                 // A single bad input is an error; in a folder it is skipped and reported.
                 guard isFolder else { throw error }
@@ -78,8 +93,9 @@ struct TranslateCommand: ParsableCommand {
         progress?.finish()
 
         for line in skipped { printError("skipped \(line)") }
+        for line in inputs.notes { printError(line) }
         let names = classes.map { ClassSelection.name(of: $0, config: config) }.joined(separator: ", ")
-        print("translated \(translated) of \(files.count) image(s) into [\(names)] x \(samples) sample(s): \(written) images + \(translated) grid(s) in \(outDir.path)"
+        print("translated \(translated) of \(files.count) image(s) into [\(names)] x \(samples) sample(s): \(written) images + \(grids) grid(s) in \(outDir.path)"
               + (skipped.isEmpty ? "" : "; \(skipped.count) skipped (not decodable)"))
         if translated == 0 { throw CommandFailure("no input image could be decoded") }
     }

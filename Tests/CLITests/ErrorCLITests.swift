@@ -82,7 +82,8 @@ final class ErrorCLITests: XCTestCase {
         try expectFailure(["pretrain-gan", "--out", dir.path, "--resume", "--overwrite"], mentions: ["--resume and --overwrite exclude each other"])
         try expectFailure(["train", "--data", data, "--scratch", "--out", dir.appendingPathComponent("run").path,
                            "--train-per-class", "0"], mentions: ["--train-per-class must be >= 1"])
-        try expectFailure(["pretrain-gan", "--data", data, "--out", dir.path], mentions: ["already exists", "--resume"])
+        try expectFailure(["pretrain-gan", "--data", data, "--out", dir.path], mentions: ["contains the input", "(--data)"])
+        try expectFailure(["pretrain-gan", "--data", data, "--out", model], mentions: ["holds a deepi2i model, not a GAN"])
         try expectFailure(["train", "--data", data, "--scratch", "--out", dir.appendingPathComponent("run").path,
                            "--fusion-weights", "8:x"], mentions: ["--fusion-weights: expected a number or WIDTH:WEIGHT pairs"])
         try expectFailure(["train", "--data", data, "--scratch", "--out", dir.appendingPathComponent("run").path,

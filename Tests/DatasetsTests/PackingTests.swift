@@ -45,14 +45,14 @@ final class PackingTests: XCTestCase {
         XCTAssertEqual(summary.trainCount + summary.testCount, 22)
         XCTAssertEqual(summary.testCount, 2)
         XCTAssertEqual(summary.skippedByReason, ["truncated": 1, "corrupt": 1, "zero-byte": 1, "not-an-image": 1,
-                                                 "too-small": 1, "too-large": 1, "unsupported-extension": 1])
+                                                 "too-small": 1, "too-large": 1, "unsupported-extension": 1, "hidden": 1])
         XCTAssertEqual(progressCalls.last?.0, progressCalls.last?.1)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.path))
         XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: parent.path).allSatisfy { !$0.contains(".tmp-") })
 
         let dataset = try PackedDataset(at: out, verifyHashes: true)
         XCTAssertEqual(dataset.count, 22)
-        XCTAssertEqual(dataset.manifest.skipped.count, 7)
+        XCTAssertEqual(dataset.manifest.skipped.count, 8)
         XCTAssertEqual(dataset.manifest.split.seed, 7)
         // Pixels equal a direct decode -> RGB -> centre crop -> resize of the same file.
         let direct = try ImageDecoder.decode(contentsOf: src.appendingPathComponent("cats/c03.PNG").path).toRGB().squareResized(to: 8)
@@ -70,6 +70,58 @@ final class PackingTests: XCTestCase {
         let again = try DatasetPacker.packImageFolder(src: src, resolution: 8, out: out, seed: 7, options: options)
         XCTAssertEqual(again.classCounts, [3, 3])
         XCTAssertEqual(try PackedDataset(at: out).count, 6)
+    }
+
+    /// Images in sub-folders of a class folder belong to the class; hidden files and folders are not
+    /// read but listed under "hidden"; with no usable image the error carries the skip report.
+    func testNestedFoldersHiddenFilesAndNoUsableImages() throws {
+        let root = try temporaryFolder("nested")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fm = FileManager.default
+        let src = root.appendingPathComponent("src")
+        for folder in ["dog/more dogs/deeper", "dog/.thumbnails", "cat"] {
+            try fm.createDirectory(at: src.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        func png(_ path: String, seed: Int) throws {
+            try Data(ImageEncoder.png(noiseImage(width: 10, height: 10, seed: seed))).write(to: src.appendingPathComponent(path))
+        }
+        try png("dog/a.png", seed: 1)
+        try png("dog/more dogs/b.png", seed: 2)
+        try png("dog/more dogs/deeper/c.jpg.png", seed: 3)
+        try png("dog/.thumbnails/t.png", seed: 4)
+        try png("dog/._a.png", seed: 5)        // AppleDouble metadata beside a.png
+        try png("dog/.hidden.png", seed: 6)
+        try Data([0, 1]).write(to: src.appendingPathComponent("dog/.DS_Store"))
+        try png("cat/x.png", seed: 7)
+        try Data().write(to: src.appendingPathComponent(".DS_Store"))
+        let out = root.appendingPathComponent("out")
+        let summary = try DatasetPacker.packImageFolder(src: src, resolution: 8, out: out, seed: 0)
+        XCTAssertEqual(summary.classNames, ["cat", "dog"])
+        XCTAssertEqual(summary.classCounts, [1, 3])
+        XCTAssertEqual(summary.skippedByReason, ["hidden": 5])
+        XCTAssertEqual(Set(summary.skipped.map { URL(fileURLWithPath: $0.path).lastPathComponent }),
+                       [".DS_Store", ".thumbnails", "._a.png", ".hidden.png"])
+        XCTAssertTrue(summary.skipped.contains { $0.detail.hasSuffix(".thumbnails: hidden folder (name starts with '.'), not read") })
+        let report = SkippedFile.report(summary.skipped, limit: 2, rest: "manifest.json")
+        XCTAssertEqual(report.first, "skipped 5 files (5 hidden):")
+        XCTAssertEqual(report.count, 4)
+        XCTAssertEqual(report.last, "  ... 3 more in manifest.json")
+
+        // Nothing usable: the error lists what was skipped and why.
+        let bad = root.appendingPathComponent("bad/cls")
+        try fm.createDirectory(at: bad, withIntermediateDirectories: true)
+        try Data().write(to: bad.appendingPathComponent("zero.png"))
+        try Data("x".utf8).write(to: bad.appendingPathComponent(".hidden.png"))
+        XCTAssertThrowsError(try DatasetPacker.packImageFolder(src: bad.deletingLastPathComponent(), resolution: 8,
+                                                               out: root.appendingPathComponent("o2"), seed: 0)) { error in
+            guard case DatasetError.noImages(_, let skipped) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(Set(skipped.map(\.reason)), ["zero-byte", "hidden"])
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("no usable images found"), text)
+            XCTAssertTrue(text.contains("skipped 2 files (1 hidden, 1 zero-byte):"), text)
+            XCTAssertTrue(text.contains("zero.png"), text)
+        }
+        XCTAssertFalse(fm.fileExists(atPath: root.appendingPathComponent("o2").path))
     }
 
     func testMissingSourceAndSingleClass() throws {

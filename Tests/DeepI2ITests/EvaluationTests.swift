@@ -54,6 +54,11 @@ final class EvaluationTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
         defer { try? FileManager.default.removeItem(at: dir) }
         let written = try Evaluation.write(report, to: dir)
+        XCTAssertEqual(OutputFolder.kind(of: dir), .evaluation)
+        // Written again over itself: replaced whole, nothing left beside it.
+        try Evaluation.write(report, to: dir)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.deletingLastPathComponent().path).filter { $0.contains(dir.lastPathComponent) },
+                       [dir.lastPathComponent])
         let decoded = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: dir.appendingPathComponent("metrics.json")))
         XCTAssertEqual(decoded.metrics, report.metrics)
         XCTAssertEqual(decoded.summary["RC"], report.metrics[2].value)
@@ -61,6 +66,7 @@ final class EvaluationTests: XCTestCase {
         let markdown = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
         XCTAssertTrue(markdown.contains("Feature extractor: classifier resnet18-small"))
         XCTAssertTrue(markdown.contains("| zebra |"))
+        XCTAssertTrue(markdown.contains("| Class | FID | KID"), markdown)
         if Gnuplot.executable != nil {
             XCTAssertTrue(written.contains { $0.lastPathComponent == "per-class-mfid.png" })
         }
@@ -84,10 +90,18 @@ final class EvaluationTests: XCTestCase {
             XCTAssertEqual(indices.count, 3)
             XCTAssertTrue(indices.allSatisfy { dataset.labels[$0] != target })
         }
-        let result = try Evaluation.run(context, metrics: ["mask-iou"], modelDescription: "tiny").metrics[0]
+        let report = try Evaluation.run(context, metrics: ["mask-iou"], modelDescription: "tiny")
+        let result = report.metrics[0]
         XCTAssertEqual(result.name, "mask-IoU")
         XCTAssertTrue((0...1).contains(result.value))
         XCTAssertTrue((0...1).contains(try XCTUnwrap(result.extras["chance"])))
+        // The per-class column keeps its full name (only the "m" of a mean such as mFID is dropped).
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deepi2i-maskiou-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Evaluation.write(report, to: dir)
+        let markdown = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| Class | mask-IoU |"), markdown)
+        XCTAssertFalse(markdown.replacingOccurrences(of: "mask-IoU", with: "").contains("ask-IoU"), markdown)
     }
 
     func testUnknownMetricsAndMissingClassifierAreTypedErrors() throws {

@@ -71,6 +71,8 @@ final class TrainingLoopTests: XCTestCase {
         }
         let recorded = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: run.appendingPathComponent("run.json")))
         XCTAssertEqual(recorded.config, fx.config())
+        XCTAssertEqual(OutputFolder.kind(of: run), .trainingRun)
+        XCTAssertEqual(OutputFolder.kind(of: run.appendingPathComponent("model")), .model)
         // 2 inputs (rows) x (input + 3 classes) tiles of 32 px shown at 2x, 2 px gaps.
         let sheet = try ImageDecoder.decode(contentsOf: run.appendingPathComponent("samples/iter-0000004.png").path)
         XCTAssertEqual(sheet.width, 4 * 64 + 5 * 2)

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Torch
 
@@ -31,8 +32,10 @@ public enum ClassifierDirectory {
     public static func configURL(_ dir: URL) -> URL { dir.appendingPathComponent("classifier.json") }
     public static func weightsURL(_ dir: URL) -> URL { dir.appendingPathComponent("weights.safetensors") }
 
-    /// Writes atomically (temporary sibling folder, then renamed over `dir`), as models and GANs are.
+    /// Writes atomically (temporary sibling folder, then renamed over `dir`, which may only be a
+    /// classifier deepi2i wrote).
     public static func save(_ model: ResNetClassifier, config: Config, to dir: URL) throws {
+        try OutputFolder.requireReplaceable(dir, as: .classifier)
         try AtomicDirectory.write(dir) { tmp in
             try model.save(to: weightsURL(tmp), metadata: ["format": format, "arch": config.arch.rawValue])
             try AtomicDirectory.writeJSON(config, to: configURL(tmp))

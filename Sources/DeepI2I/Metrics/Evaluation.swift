@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Torch
 import Support
@@ -41,10 +42,19 @@ public enum Evaluation {
     }
 
     /// Writes metrics.json, report.md and one per-class bar chart per metric (when gnuplot is
-    /// installed; otherwise the report says so). Returns the files written.
+    /// installed; otherwise the report says so). Returns the files written. The folder is written
+    /// atomically and replaces only an evaluation folder deepi2i wrote (or an empty one).
     @discardableResult
     public static func write(_ report: EvaluationReport, to dir: URL, log: (String) -> Void = { _ in }) throws -> [URL] {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try OutputFolder.requireReplaceable(dir, as: .evaluation)
+        var names: [String] = []
+        try AtomicDirectory.write(dir) { tmp in
+            names = try writeFiles(report, into: tmp, log: log).map(\.lastPathComponent)
+        }
+        return names.map { dir.appendingPathComponent($0) }
+    }
+
+    static func writeFiles(_ report: EvaluationReport, into dir: URL, log: (String) -> Void) throws -> [URL] {
         var written: [URL] = []
         let json = dir.appendingPathComponent("metrics.json")
         try JSONFile.write(report, to: json, atomically: true)
@@ -97,9 +107,10 @@ public enum Evaluation {
         return s
     }
 
-    /// Per class, mFID is a plain FID (the "m" is the mean over classes).
+    /// Per class, mFID is a plain FID (the "m" is the mean over classes). Only that "m" of a mean goes:
+    /// "mask-IoU" stays as it is.
     static func perClassName(_ metric: String) -> String {
-        metric.hasPrefix("m") && metric.count > 1 ? String(metric.dropFirst()) : metric
+        metric.hasPrefix("m") && metric.dropFirst().first?.isUppercase == true ? String(metric.dropFirst()) : metric
     }
 
     static func shortName(_ extractor: String) -> String {

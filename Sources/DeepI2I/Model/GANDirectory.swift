@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Torch
 
@@ -50,6 +51,7 @@ public enum GANDirectory {
     /// Writes atomically (temporary sibling folder, then renamed over `dir`).
     public static func save(generator: Generator, ema: Generator?, discriminator: Discriminator, config: ModelConfig,
                             to dir: URL, provenance: [String: String] = [:]) throws {
+        try OutputFolder.requireReplaceable(dir, as: .gan)
         try AtomicDirectory.write(dir) { tmp in
             try writeFiles(generator: generator, ema: ema, discriminator: discriminator, config: config, into: tmp,
                            provenance: provenance)

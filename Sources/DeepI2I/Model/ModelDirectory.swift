@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Torch
 
@@ -65,7 +66,7 @@ public enum ModelDirectory {
             guard FileManager.default.fileExists(atPath: url.path) else {
                 throw ModelError.checkpoint("model directory \(dir.path) has no \(name).safetensors")
             }
-            do { try network.load(from: url) } catch {
+            do { try network.load(from: url, ignoring: officialUnusedKey(of: name)) } catch {
                 throw ModelError.checkpoint("\(url.path) does not fit the model's configuration: \(describe(error))")
             }
         }
@@ -76,6 +77,7 @@ public enum ModelDirectory {
     /// are further files (name -> contents) written with it, such as an import's `class-map.json`.
     public static func save(_ model: DeepI2IModel, to dir: URL, provenance: [String: String] = [:],
                             includeDiscriminator: Bool = true, records: [String: Data] = [:]) throws {
+        try OutputFolder.requireReplaceable(dir, as: .model)
         try AtomicDirectory.write(dir) { tmp in
             for (name, contents) in records {
                 try contents.write(to: tmp.appendingPathComponent(name), options: .atomic)
@@ -83,8 +85,27 @@ public enum ModelDirectory {
             let doc = Document(format: format, version: version, model: model.config, provenance: provenance)
             try AtomicDirectory.writeJSON(doc, to: configURL(tmp))
             for (name, network) in model.networks where includeDiscriminator || name != "D" {
-                try network.save(to: tmp.appendingPathComponent("\(name).safetensors"))
+                try StateDictFile.write(network.stateDict() + officialUnusedEntries(of: name, in: model),
+                                        to: tmp.appendingPathComponent("\(name).safetensors"))
             }
+        }
+    }
+
+    /// The official E and A state dicts also hold D's head, `linear.*` and `embed.*`, which their forward
+    /// passes never use. Our E and A files carry them too (D's values; same shapes as the official ones)
+    /// so that the authors' PyTorch code loads every model file with strict=True.
+    static func officialUnusedEntries(of name: String, in model: DeepI2IModel) -> [(name: String, tensor: Tensor)] {
+        guard name == "E" || name == "A" else { return [] }
+        return model.discriminator.stateDict().filter { Encoder.isUnusedHeadKey($0.name) }
+    }
+
+    /// Keys a network's file may hold beyond its own state dict (official files, and ours since they
+    /// carry the entries above): dropped on loading.
+    static func officialUnusedKey(of name: String) -> (String) -> Bool {
+        switch name {
+        case "E": return Encoder.isUnusedHeadKey
+        case "A": return Adaptor.isUnusedKey
+        default: return { _ in false }
         }
     }
 }

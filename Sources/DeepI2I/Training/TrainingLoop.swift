@@ -106,7 +106,7 @@ public final class DeepI2ITraining: TrainingFamily {
         let modelDir = checkpoint.appendingPathComponent("model")
         for (name, network) in model.networks {
             let url = modelDir.appendingPathComponent("\(name).safetensors")
-            do { try network.load(from: url) } catch {
+            do { try network.load(from: url, ignoring: ModelDirectory.officialUnusedKey(of: name)) } catch {
                 throw TrainingError.checkpoint("\(url.path) does not fit the run's model: \(describe(error))")
             }
         }
