@@ -12,9 +12,11 @@ import Support
 /// change of the algorithm, never for a refactor. One intra-op thread, so reductions run in one order.
 final class TrainingDigestTests: XCTestCase {
     /// SHA-256 over every tensor of a safetensors file in file order: name, dtype, shape and data bytes.
-    static func digest(_ url: URL) throws -> String {
+    /// `skipping`: entries left out (E's and A's copies of D's unused official heads, written since the
+    /// digests were recorded so that the files load into the official code with strict=True).
+    static func digest(_ url: URL, skipping: (String) -> Bool = { _ in false }) throws -> String {
         var sha = Support.SHA256()
-        for (name, t) in try Safetensors.read(url).tensors {
+        for (name, t) in try Safetensors.read(url).tensors where !skipping(name) {
             sha.update(Array("\(name)|\(t.dtype)|\(t.shape)|".utf8))
             sha.update(t.bytes)
         }
@@ -23,7 +25,10 @@ final class TrainingDigestTests: XCTestCase {
 
     static func digests(_ dir: URL, _ files: [String]) throws -> [String: String] {
         var out: [String: String] = [:]
-        for f in files { out[f] = try digest(dir.appendingPathComponent("\(f).safetensors")) }
+        for f in files {
+            let unusedHead = { (key: String) in ["E", "A"].contains(f) && (key.hasPrefix("linear.") || key.hasPrefix("embed.")) }
+            out[f] = try digest(dir.appendingPathComponent("\(f).safetensors"), skipping: unusedHead)
+        }
         return out
     }
 
