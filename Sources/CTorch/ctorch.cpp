@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 #include <torch/version.h>
@@ -589,6 +590,23 @@ int ct_mutation_stamp(ct_tensor t, int64_t *version, uint64_t *storage) {
 }
 
 int ct_has_fused_attention(void) { return CT_HAS_FUSED_SDPA; }
+
+namespace {
+std::unique_ptr<torch::autograd::profiler::RecordProfile> active_profile;
+}
+int ct_profile_begin(const char *path) {
+  CT_STATUS({
+    if (path == nullptr) throw std::invalid_argument("no profile path");
+    if (active_profile) throw std::runtime_error("a profile is already being recorded");
+    active_profile = std::make_unique<torch::autograd::profiler::RecordProfile>(std::string(path));
+  })
+}
+int ct_profile_end(void) {
+  CT_STATUS({
+    if (!active_profile) throw std::runtime_error("no profile is being recorded");
+    active_profile.reset();  // writes the trace
+  })
+}
 
 ct_tensor ct_attention_core(ct_tensor theta, ct_tensor phi, ct_tensor g, bool fused) {
   CT_TRY(nullptr, {

@@ -30,6 +30,21 @@ extension Torch {
     public static var hasFusedAttention: Bool { ct_has_fused_attention() == 1 }
 }
 
+extension Torch {
+    /// Runs `body` with libtorch's operator profiler on and writes every ATen op this thread ran to
+    /// `path` as a Chrome trace (JSON: name, start and duration in microseconds, nested by time).
+    public static func profile<R>(to path: String, _ body: () throws -> R) throws -> R {
+        try check(ct_profile_begin(path), "profile")
+        let result: R
+        do { result = try body() } catch {
+            _ = ct_profile_end()
+            throw error
+        }
+        try check(ct_profile_end(), "profile")
+        return result
+    }
+}
+
 extension Functional {
     /// SAGAN attention in BigGAN's channel-first layout, without scaling: theta [n, ck, L], phi [n, ck, M],
     /// g [n, cv, M] -> g softmax(theta^T phi)^T, [n, cv, L]. `fused` asks for libtorch's fused kernel where

@@ -201,6 +201,10 @@ int ct_mutation_stamp(ct_tensor t, int64_t *version, uint64_t *storage);
 // bmm + softmax + bmm exactly as the unfused code computes it.
 ct_tensor ct_attention_core(ct_tensor theta, ct_tensor phi, ct_tensor g, bool fused);
 int ct_has_fused_attention(void); // 1 when ct_attention_core can fuse with this libtorch
+// Operator profile (libtorch's legacy profiler): every ATen op this thread runs between begin and end is
+// written to `path` as a Chrome trace (JSON) at end. One recording at a time.
+int ct_profile_begin(const char *path);
+int ct_profile_end(void);
 
 #ifdef __cplusplus
 }

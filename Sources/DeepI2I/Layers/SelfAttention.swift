@@ -37,6 +37,6 @@ public final class SelfAttention: Module {
         let fused = InferenceSpeedups.enabled && !isTraining && !Torch.isGradEnabled
         let attended = try Functional.attentionCore(theta: t, phi: p, g: gv, fused: fused)
             .view([n, channels / 2, h, w])
-        return try gamma * o(attended) + x
+        return try o(attended).multiplyingTemporary(by: gamma).addingToTemporary(x)
     }
 }

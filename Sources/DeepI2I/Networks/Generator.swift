@@ -94,7 +94,7 @@ public final class Generator: Module {
             if let attn = attention[i] { h = try attn(h) }
             h = try fuse(h, width: arch.generator[i].width, fused)
         }
-        return try outputConv(outputBN(h).relu()).tanh()
+        return try outputConv(outputBN(h).reluOfTemporary()).tanh()
     }
 
     private func fuse(_ h: Tensor, width: Int, _ fused: [Int: Tensor]?) throws -> Tensor {
