@@ -53,7 +53,9 @@ public enum ModelDirectory {
     /// Loads a model; networks not asked for keep their fresh initialisation.
     public static func load(_ dir: URL, networks: Networks = .translation, device: Device = .cpu) throws -> (model: DeepI2IModel, document: Document) {
         let doc = try readDocument(dir)
-        let model = try DeepI2IModel(config: doc.model)
+        var names: Set<String> = ["G", "E", "A"]
+        if case .all = networks { names.insert("D") }
+        let model = try DeepI2IModel(config: doc.model, toBeLoaded: names)
         try model.to(device)
         var wanted: [(String, Module)] = [("G", model.generator), ("E", model.encoder), ("A", model.adaptor)]
         if case .all = networks { wanted.append(("D", model.discriminator)) }
