@@ -55,7 +55,8 @@ public enum ModelDirectory {
         let doc = try readDocument(dir)
         var names: Set<String> = ["G", "E", "A"]
         if case .all = networks { names.insert("D") }
-        let model = try DeepI2IModel(config: doc.model, toBeLoaded: names)
+        // (The benchmark baseline, DEEPI2I_INFERENCE_BASELINE=1, initialises everything as before.)
+        let model = try DeepI2IModel(config: doc.model, toBeLoaded: InferenceSpeedups.enabled ? names : [])
         try model.to(device)
         var wanted: [(String, Module)] = [("G", model.generator), ("E", model.encoder), ("A", model.adaptor)]
         if case .all = networks { wanted.append(("D", model.discriminator)) }
