@@ -4,7 +4,7 @@
 # Usage: scripts/bench_serve.sh [MODEL_DIR] [N] [CLASSES] [SAMPLES]  (default: a fresh 32px ch16 model, 20, all, 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=.build/debug/deepi2i
+BIN=${BIN:-.build/debug/deepi2i}  # BIN=.build/release/deepi2i for timings
 [ -x "$BIN" ] || swift build --product deepi2i >&2
 N=${2:-20}; CLASSES=${3:-all}; SAMPLES=${4:-1}
 WORK=$(mktemp -d)

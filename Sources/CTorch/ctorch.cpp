@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 #include <torch/version.h>
@@ -570,6 +571,60 @@ int ct_sgd_step(const ct_tensor *params, const ct_tensor *momentum_buffers, int 
       }
       p.add_(d_p, -lr);
     }
+  })
+}
+
+// ---- Inference support ----
+#if (TORCH_VERSION_MAJOR > 2) || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+#define CT_HAS_FUSED_SDPA 1  // CPU flash kernel and the `scale` argument arrived in 2.1
+#else
+#define CT_HAS_FUSED_SDPA 0
+#endif
+
+int ct_mutation_stamp(ct_tensor t, int64_t *version, uint64_t *storage) {
+  CT_STATUS({
+    const auto &x = T(t);
+    *version = static_cast<int64_t>(x._version());
+    *storage = reinterpret_cast<uint64_t>(x.storage().unsafeGetStorageImpl());
+  })
+}
+
+int ct_has_fused_attention(void) { return CT_HAS_FUSED_SDPA; }
+
+namespace {
+std::unique_ptr<torch::autograd::profiler::RecordProfile> active_profile;
+}
+int ct_profile_begin(const char *path) {
+  CT_STATUS({
+    if (path == nullptr) throw std::invalid_argument("no profile path");
+    if (active_profile) throw std::runtime_error("a profile is already being recorded");
+    active_profile = std::make_unique<torch::autograd::profiler::RecordProfile>(std::string(path));
+  })
+}
+int ct_profile_end(void) {
+  CT_STATUS({
+    if (!active_profile) throw std::runtime_error("no profile is being recorded");
+    active_profile.reset();  // writes the trace
+  })
+}
+
+ct_tensor ct_attention_core(ct_tensor theta, ct_tensor phi, ct_tensor g, bool fused) {
+  CT_TRY(nullptr, {
+    const auto &t = T(theta), &p = T(phi), &v = T(g);
+#if CT_HAS_FUSED_SDPA
+    if (fused) {
+      // [n, 1, L, ck] x [n, 1, M, ck] x [n, 1, M, cv] -> [n, 1, L, cv] -> [n, cv, L]
+      auto q = t.transpose(1, 2).unsqueeze(1).contiguous();
+      auto k = p.transpose(1, 2).unsqueeze(1).contiguous();
+      auto val = v.transpose(1, 2).unsqueeze(1).contiguous();
+      auto out = at::scaled_dot_product_attention(q, k, val, {}, 0.0, false, 1.0);
+      return wrap(out.squeeze(1).transpose(1, 2).contiguous());
+    }
+#else
+    (void)fused;
+#endif
+    auto beta = at::softmax(at::bmm(t.transpose(1, 2), p), -1);
+    return wrap(at::bmm(v, beta.transpose(1, 2)));
   })
 }
 

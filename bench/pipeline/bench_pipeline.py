@@ -19,6 +19,41 @@ def peak_rss_mb():
     return -1
 
 
+def conv_flops(run, modules):
+    """Multiply-adds x 2 of every convolution (and linear layer) that `run` executes."""
+    total = [0]
+
+    def hook(m, inputs, out):
+        k = m.weight[0].numel()  # in/groups * kh * kw, or in_features
+        total[0] += 2 * out.numel() * k
+
+    handles = [m.register_forward_hook(hook) for net in modules for m in net.modules()
+               if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    run()
+    for h in handles:
+        h.remove()
+    return total[0]
+
+
+def peak_matmul_flops(threads, size=2048, repeats=5):
+    """Best-of-N float32 matmul throughput (FLOP/s) on this machine, this libtorch, these threads."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    torch.mm(a, b)
+    best = 1e9
+    for _ in range(repeats):
+        t = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - t)
+    return 2 * size ** 3 / best
+
+
+def flop_limit(forward, modules, threads):
+    flops = conv_flops(forward, modules)
+    peak = peak_matmul_flops(threads)
+    return {"impl": "flop-limit", "mode": "forward", "conv_gflop": flops / 1e9, "peak_gflops": peak / 1e9,
+            "limit_s": flops / peak, "threads": torch.get_num_threads()}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--mode", choices=["forward", "train"], default="forward")
@@ -26,6 +61,9 @@ def main():
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--iterations", type=int, default=3)
     p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--flop-limit", action="store_true",
+                   help="instead of timing: print the forward's convolution FLOPs, the measured peak matmul "
+                        "throughput and their quotient, the time limit of a forward at the convolutions' FLOPs")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -54,6 +92,9 @@ def main():
 
     for m in (G, D, E, A):
         m.train(a.mode == "train")
+    if a.flop_limit:
+        print(json.dumps(flop_limit(forward, (G, E, A), a.threads)))
+        return
     step = forward if a.mode == "forward" else train
     step()  # warm-up
     times = []

@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Full DeepI2I pipeline (128px, ch 96, batch 4, CPU): forward and forward+backward, Swift vs PyTorch on the
 # same libtorch (Debian's), interleaved in one run, each measurement in its own process for peak memory.
+# The Swift forward runs twice per round: with the inference speed-ups and without them
+# (DEEPI2I_INFERENCE_BASELINE=1, "swift-baseline"). Also prints the forward's convolution-FLOP limit:
+# conv FLOPs / measured peak matmul throughput. MODES (default "forward train"), ROUNDS (default 2), ITER (3).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 swift build -c release --product deepi2i 2>&1 | grep -E "error|Compiling deepi2i|Build complete" || true
 BIN=.build/release/deepi2i
 THREADS=${THREADS:-$(nproc)}
 ITER=${ITER:-3}
+ROUNDS=${ROUNDS:-2}
+MODES=${MODES:-forward train}
 export DEEPI2I_THREADS=$THREADS
-for mode in forward train; do
-  for round in 1 2; do
+for mode in $MODES; do
+  for round in $(seq 1 "$ROUNDS"); do
     $BIN bench-pipeline --mode $mode --iterations $ITER
+    if [ $mode = forward ]; then
+      DEEPI2I_INFERENCE_BASELINE=1 $BIN bench-pipeline --mode $mode --iterations $ITER | sed 's/"impl": "swift"/"impl": "swift-baseline"/'
+      (cd bench/pipeline && /usr/bin/python3 bench_pipeline.py --flop-limit --threads $THREADS)
+    fi
     (cd bench/pipeline && /usr/bin/python3 bench_pipeline.py --mode $mode --iterations $ITER --threads $THREADS)
   done
 done | tee /tmp/deepi2i-bench-pipeline.jsonl
@@ -18,11 +27,28 @@ done | tee /tmp/deepi2i-bench-pipeline.jsonl
 import json, collections
 rows = [json.loads(l) for l in open("/tmp/deepi2i-bench-pipeline.jsonl") if l.startswith("{")]
 best = collections.defaultdict(lambda: (1e9, 0))
+runs = collections.defaultdict(list)
+limit = None
 for r in rows:
+    if r["impl"] == "flop-limit":
+        limit = r if limit is None or r["peak_gflops"] > limit["peak_gflops"] else limit
+        continue
     k = (r["mode"], r["impl"])
+    runs[k].append(r["median_s"])
     best[k] = (min(best[k][0], r["median_s"]), max(best[k][1], r["peak_rss_mb"]))
-print(f"{'mode':8} {'swift s':>9} {'torch s':>9} {'ratio':>6} {'swift MB':>9} {'torch MB':>9}")
+print("best of rounds (all rounds in brackets)")
+print(f"{'mode':8} {'impl':15} {'s':>8} {'vs torch':>9} {'MB':>7}  rounds")
 for mode in ("forward", "train"):
-    s, t = best[(mode, "swift")], best[(mode, "pytorch")]
-    print(f"{mode:8} {s[0]:9.3f} {t[0]:9.3f} {s[0]/t[0]:6.2f} {s[1]:9.0f} {t[1]:9.0f}")
+    t = best.get((mode, "pytorch"))
+    for impl in ("swift", "swift-baseline", "pytorch"):
+        if (mode, impl) not in best or t is None:
+            continue
+        s = best[(mode, impl)]
+        print(f"{mode:8} {impl:15} {s[0]:8.3f} {s[0]/t[0]:9.2f} {s[1]:7.0f}  [{', '.join(f'{x:.2f}' for x in runs[(mode, impl)])}]")
+if limit:
+    print(f"conv-FLOP limit (forward): {limit['conv_gflop']:.1f} GFLOP / {limit['peak_gflops']:.1f} GFLOP/s peak matmul "
+          f"= {limit['limit_s']:.3f} s")
+    for impl in ("swift", "swift-baseline", "pytorch"):
+        if ("forward", impl) in best:
+            print(f"  {impl:15} {best[('forward', impl)][0] / limit['limit_s']:.2f}x the limit")
 PY

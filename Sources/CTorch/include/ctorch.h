@@ -241,6 +241,22 @@ int ct_adam_step(const ct_tensor *params, const ct_tensor *exp_avg, const ct_ten
 int ct_sgd_step(const ct_tensor *params, const ct_tensor *momentum_buffers, int n, double lr, double momentum,
                 double dampening, double weight_decay, bool nesterov, bool first_step);
 
+// Inference support (standalone entry points, no op codes).
+// The tensor's mutation stamp: its version counter (bumped by every in-place change, including copy_,
+// optimizer steps and in-place initialisers; shared with its views) and its storage's data pointer
+// (changed by set_data). Returns -1 for a tensor without a version counter (inference tensors).
+int ct_mutation_stamp(ct_tensor t, int64_t *version, uint64_t *storage);
+// SAGAN attention core in BigGAN's channel-first layout: theta [n, ck, L], phi [n, ck, M], g [n, cv, M]
+// -> g softmax(theta^T phi)^T as [n, cv, L] (no 1/sqrt(d) scale). fused: use libtorch's fused
+// scaled_dot_product_attention where it has a CPU kernel (>= 2.1); otherwise, and when fused is false,
+// bmm + softmax + bmm exactly as the unfused code computes it.
+ct_tensor ct_attention_core(ct_tensor theta, ct_tensor phi, ct_tensor g, bool fused);
+int ct_has_fused_attention(void); // 1 when ct_attention_core can fuse with this libtorch
+// Operator profile (libtorch's legacy profiler): every ATen op this thread runs between begin and end is
+// written to `path` as a Chrome trace (JSON) at end. One recording at a time.
+int ct_profile_begin(const char *path);
+int ct_profile_end(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,7 +31,7 @@ public final class ConditionalBatchNorm: Module {
         let shift = try bias(c).view([batch, -1, 1, 1])
         let normalized = try Functional.batchNorm(x, runningMean: storedMean, runningVar: storedVar,
                                                   training: isTraining, momentum: momentum, eps: eps)
-        return try normalized * scale + shift
+        return try normalized.multiplyingTemporary(by: scale).addingToTemporary(shift)
     }
 }
 

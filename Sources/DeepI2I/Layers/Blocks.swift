@@ -26,13 +26,13 @@ public final class GBlock: Module {
     }
 
     public func callAsFunction(_ x: Tensor, condition c: Tensor) throws -> Tensor {
-        var h = try bn1(x, condition: c).relu()
+        var h = try bn1(x, condition: c).reluOfTemporary()
         h = try Functional.upsampleNearest(h, scale: 2)
         var shortcut = try Functional.upsampleNearest(x, scale: 2)
         h = try conv1(h)
-        h = try conv2(bn2(h, condition: c).relu())
+        h = try conv2(bn2(h, condition: c).reluOfTemporary())
         if let convSC { shortcut = try convSC(shortcut) }
-        return try h + shortcut
+        return try h.addingToTemporary(shortcut)
     }
 }
 
@@ -62,9 +62,9 @@ public final class DBlock: Module {
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         var h = preactivation ? try x.relu() : x
-        h = try conv2(conv1(h).relu())
+        h = try conv2(conv1(h).reluOfTemporary())
         if downsample { h = try Functional.avgPool2d(h, kernel: (2, 2)) }
-        return try h + shortcut(x)
+        return try h.addingToTemporary(shortcut(x))
     }
 
     private func shortcut(_ x: Tensor) throws -> Tensor {

@@ -9,7 +9,7 @@ public final class SNConv2d: Module {
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int = 3, padding: Int = 1, bias: Bool = true,
                 eps: Double = 1e-6, generator: RandomGenerator? = nil) throws {
-        weight = try Tensor.empty([outChannels, inChannels, kernelSize, kernelSize]).orthogonal_(generator: generator)
+        weight = try RandomInit.orthogonal([outChannels, inChannels, kernelSize, kernelSize], generator: generator)
         self.bias = bias ? try Tensor.zeros([outChannels]) : nil
         self.padding = padding
         sn = try SpectralNorm(weight: weight, outputs: outChannels, eps: eps, generator: generator)

@@ -8,7 +8,7 @@ public final class SNLinear: Module {
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, eps: Double = 1e-6,
                 generator: RandomGenerator? = nil) throws {
-        weight = try Tensor.empty([outFeatures, inFeatures]).orthogonal_(generator: generator)
+        weight = try RandomInit.orthogonal([outFeatures, inFeatures], generator: generator)
         self.bias = bias ? try Tensor.zeros([outFeatures]) : nil
         sn = try SpectralNorm(weight: weight, outputs: outFeatures, eps: eps, generator: generator)
         super.init()
@@ -28,7 +28,7 @@ public final class SNEmbedding: Module {
     let sn: SpectralNorm
 
     public init(_ count: Int, _ dim: Int, eps: Double = 1e-6, generator: RandomGenerator? = nil) throws {
-        weight = try Tensor.empty([count, dim]).orthogonal_(generator: generator)
+        weight = try RandomInit.orthogonal([count, dim], generator: generator)
         sn = try SpectralNorm(weight: weight, outputs: count, eps: eps, generator: generator)
         super.init()
         try registerParameter("weight", weight)

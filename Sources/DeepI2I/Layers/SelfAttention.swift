@@ -32,8 +32,11 @@ public final class SelfAttention: Module {
         let t = try theta(x).view([n, channels / 8, location])
         let p = try Functional.maxPool2d(phi(x), kernel: (2, 2)).view([n, channels / 8, location / 4])
         let gv = try Functional.maxPool2d(g(x), kernel: (2, 2)).view([n, channels / 2, location / 4])
-        let beta = try t.transpose(1, 2).bmm(p).softmax(dim: -1)
-        let attended = try gv.bmm(beta.transpose(1, 2)).view([n, channels / 2, h, w])
-        return try gamma * o(attended) + x
+        // Inference (no graph) may use libtorch's fused attention; training keeps the official
+        // bmm + softmax + bmm numerics.
+        let fused = InferenceSpeedups.enabled && !isTraining && !Torch.isGradEnabled
+        let attended = try Functional.attentionCore(theta: t, phi: p, g: gv, fused: fused)
+            .view([n, channels / 2, h, w])
+        return try o(attended).multiplyingTemporary(by: gamma).addingToTemporary(x)
     }
 }

@@ -11,14 +11,16 @@ public final class DeepI2IModel {
     public let adaptor: Adaptor
 
     /// Fresh networks with BigGAN's orthogonal initialisation, seeded.
-    public init(config: ModelConfig, seed: UInt64 = 0) throws {
+    /// `toBeLoaded` names networks ("G", "D", "E", "A") whose weights a checkpoint will overwrite: they
+    /// are built with zero weights, skipping the costly random initialisation.
+    public init(config: ModelConfig, seed: UInt64 = 0, toBeLoaded: Set<String> = []) throws {
         try config.validate()
         self.config = config
         let rng = try RandomGenerator(seed: seed)
-        generator = try Generator(config: config, generator: rng)
-        discriminator = try Discriminator(config: config, generator: rng)
-        encoder = try Encoder(config: config, generator: rng)
-        adaptor = try Adaptor(config: config, generator: rng)
+        generator = try RandomInit.skipping(toBeLoaded.contains("G")) { try Generator(config: config, generator: rng) }
+        discriminator = try RandomInit.skipping(toBeLoaded.contains("D")) { try Discriminator(config: config, generator: rng) }
+        encoder = try RandomInit.skipping(toBeLoaded.contains("E")) { try Encoder(config: config, generator: rng) }
+        adaptor = try RandomInit.skipping(toBeLoaded.contains("A")) { try Adaptor(config: config, generator: rng) }
     }
 
     public var networks: [(name: String, module: Module)] {

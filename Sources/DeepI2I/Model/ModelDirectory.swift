@@ -57,7 +57,10 @@ public enum ModelDirectory {
     /// Loads a model; networks not asked for keep their fresh initialisation.
     public static func load(_ dir: URL, networks: Networks = .translation, device: Device = .cpu) throws -> (model: DeepI2IModel, document: Document) {
         let doc = try readDocument(dir)
-        let model = try DeepI2IModel(config: doc.model)
+        var names: Set<String> = ["G", "E", "A"]
+        if case .all = networks { names.insert("D") }
+        // (The benchmark baseline, DEEPI2I_INFERENCE_BASELINE=1, initialises everything as before.)
+        let model = try DeepI2IModel(config: doc.model, toBeLoaded: InferenceSpeedups.enabled ? names : [])
         try model.to(device)
         var wanted: [(String, Module)] = [("G", model.generator), ("E", model.encoder), ("A", model.adaptor)]
         if case .all = networks { wanted.append(("D", model.discriminator)) }

@@ -24,7 +24,7 @@ public final class Generator: Module {
         let zChunk = config.hierarchicalZ ? config.dimZ / (arch.generator.count + 1) : config.dimZ
         let conditionDim = config.sharedDim + (config.hierarchicalZ ? zChunk : 0)
         shared = try Embedding(config.classCount, config.sharedDim, generator: rng)
-        try shared.weight.orthogonal_(generator: rng)
+        if !RandomInit.isSkipped { try shared.weight.orthogonal_(generator: rng) }
         linear = try SNLinear(zChunk, arch.generator[0].inMultiplier * ch * arch.bottomWidth * arch.bottomWidth,
                               eps: config.snEps, generator: rng)
         var gBlocks: [GBlock] = []
@@ -94,7 +94,7 @@ public final class Generator: Module {
             if let attn = attention[i] { h = try attn(h) }
             h = try fuse(h, width: arch.generator[i].width, fused)
         }
-        return try outputConv(outputBN(h).relu()).tanh()
+        return try outputConv(outputBN(h).reluOfTemporary()).tanh()
     }
 
     private func fuse(_ h: Tensor, width: Int, _ fused: [Int: Tensor]?) throws -> Tensor {

@@ -1,0 +1,25 @@
+@testable import DeepI2I
+import Foundation
+import Torch
+import XCTest
+
+/// Loading a model directory skips the random initialisation of the networks it loads, and only those.
+final class ModelLoadingTests: XCTestCase {
+    func testLoadedNetworksSkipRandomInitAndOthersKeepIt() throws {
+        let config = try ModelConfig(resolution: 32, channels: 8, classCount: 3)
+        let skipped = try DeepI2IModel(config: config, toBeLoaded: ["G", "E", "A"])
+        XCTAssertEqual(try skipped.generator.gBlocks[0].conv1.weight.abs().max().item(), 0)
+        XCTAssertEqual(try skipped.encoder.parameters()[0].abs().max().item(), 0)
+        XCTAssertGreaterThan(try skipped.discriminator.parameters()[0].abs().max().item(), 0, "D is not loaded: initialised")
+
+        let dir = try TestPaths.temporaryDirectory(self).appendingPathComponent("model")
+        let saved = try DeepI2IModel(config: config, seed: 4)
+        try ModelDirectory.save(saved, to: dir)
+        let (loaded, _) = try ModelDirectory.load(dir, networks: .translation)
+        let savedState = Dictionary(uniqueKeysWithValues: saved.generator.stateDict().map { ($0.name, $0.tensor) })
+        for (name, t) in loaded.generator.stateDict() {
+            XCTAssertEqual(try (t - XCTUnwrap(savedState[name])).abs().max().item(), 0, name)
+        }
+        XCTAssertGreaterThan(try loaded.discriminator.parameters()[0].abs().max().item(), 0)
+    }
+}
