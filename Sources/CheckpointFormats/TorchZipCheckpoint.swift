@@ -107,7 +107,7 @@ enum TorchZipCheckpoint {
             guard let entry = entries[path] else { throw bad("storage \(path) is missing from the archive") }
             let bytes = try extract(entry)
             guard let need = checkedByteCount(id.numel, id.dtype), bytes.count >= need else {
-                throw bad("storage \(path) is truncated: \(bytes.count) bytes, but \(id.numel) \(id.dtype) elements need \(id.numel * id.dtype.byteSize)")
+                throw bad("storage \(path) is truncated: \(bytes.count) bytes, but \(id.numel) \(id.dtype) elements need \(checkedByteCount(id.numel, id.dtype).map(String.init) ?? "more than 2^63")")
             }
             return bytes
         }

@@ -127,6 +127,18 @@ final class HostileCheckpointTests: XCTestCase {
         assertCheckpointError(["bad.pth", "data/0"]) { _ = try TorchCheckpoint.read(bad) }
     }
 
+    /// Found by the fuzzer: a storage whose declared element count overflows a byte count trapped
+    /// while the error message was being written.
+    func testHugeStorageElementCountInZipIsRefused() throws {
+        var p = PickleWriter()
+        p.tensor(storageType: "FloatStorage", key: "0", numel: Int.max, offset: 0, size: [2], stride: [1]); p.stop()
+        var zip = ZipBuilder()
+        zip.add("archive/data.pkl", p.bytes)
+        zip.add("archive/data/0", [0, 0, 128, 63, 0, 0, 0, 64])
+        let url = try write(zip.build(), "numel.pth")
+        assertCheckpointError(["numel.pth", "truncated", "more than 2^63"]) { _ = try TorchCheckpoint.read(url) }
+    }
+
     // MARK: Safetensors
 
     func safetensors(_ header: String, dataSize: Int) -> [UInt8] {
