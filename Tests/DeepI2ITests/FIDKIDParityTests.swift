@@ -3,7 +3,8 @@ import Foundation
 import Torch
 import XCTest
 
-/// FID and KID against numpy/scipy on the same feature arrays (Fixtures/make_fid_kid_reference.py:
+/// FID and KID against upstream code on the same feature arrays (arrays from Fixtures/make_fid_kid_reference.py; values from
+/// Fixtures/upstream_fid_kid_reference.py:
 /// pytorch-fid's calculate_frechet_distance with scipy.linalg.sqrtm, torch-fidelity's MMD).
 final class FIDKIDParityTests: XCTestCase {
     struct Case {
