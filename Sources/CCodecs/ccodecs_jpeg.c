@@ -10,6 +10,7 @@
 typedef struct {
     struct jpeg_error_mgr base;
     jmp_buf jump;
+    int max_scans;      // 0: unlimited
     int premature_end;  // libjpeg only warns on truncation and pads with grey; we reject instead
     char message[CC_ERR_LEN];
 } ErrorManager;
@@ -23,6 +24,16 @@ static void jpeg_error_exit_fn(j_common_ptr cinfo) {
 static void jpeg_emit_message_fn(j_common_ptr cinfo, int level) {
     ErrorManager *manager = (ErrorManager *)cinfo->err;
     if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) manager->premature_end = 1;
+}
+
+// Called by libjpeg during decoding; stops progressive files with too many scans.
+static void jpeg_progress_fn(j_common_ptr cinfo) {
+    ErrorManager *manager = (ErrorManager *)cinfo->err;
+    j_decompress_ptr d = (j_decompress_ptr)cinfo;
+    if (manager->max_scans > 0 && d->input_scan_number > manager->max_scans) {
+        snprintf(manager->message, CC_ERR_LEN, "progressive JPEG with more than %d scans", manager->max_scans);
+        longjmp(manager->jump, 1);
+    }
 }
 
 static uint16_t read16(const uint8_t *p, int little) {
@@ -58,6 +69,11 @@ static int exif_orientation(const uint8_t *data, size_t length) {
 }
 
 CCStatus cc_jpeg_decode(const uint8_t *data, size_t length, uint64_t max_pixels, CCImage *out, char *err) {
+    return cc_jpeg_decode_limited(data, length, max_pixels, 0, out, err);
+}
+
+CCStatus cc_jpeg_decode_limited(const uint8_t *data, size_t length, uint64_t max_pixels, int max_scans,
+                                CCImage *out, char *err) {
     memset(out, 0, sizeof(*out));
     out->orientation = 1;
     if (!data || length < 3 || data[0] != 0xFF || data[1] != 0xD8) {
@@ -70,6 +86,8 @@ CCStatus cc_jpeg_decode(const uint8_t *data, size_t length, uint64_t max_pixels,
     cinfo.err = jpeg_std_error(&manager.base);
     manager.base.error_exit = jpeg_error_exit_fn;
     manager.base.emit_message = jpeg_emit_message_fn;
+    manager.max_scans = max_scans;
+    struct jpeg_progress_mgr progress = {.progress_monitor = jpeg_progress_fn};
     uint8_t *volatile pixels = NULL;
     uint8_t *volatile cmyk_row = NULL;
     volatile CCStatus status = CC_OK;
@@ -85,6 +103,7 @@ CCStatus cc_jpeg_decode(const uint8_t *data, size_t length, uint64_t max_pixels,
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)length);
+    cinfo.progress = &progress;
     jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&cinfo, TRUE);
     if (manager.premature_end) {

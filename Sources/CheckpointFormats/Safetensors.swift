@@ -5,24 +5,57 @@ import Foundation
 /// block; offsets are relative to the start of the data block.
 public enum Safetensors {
     /// Reads every tensor, in data-offset order (the order they were written), plus the metadata.
+    /// The header is validated before any data is read; each tensor is then read straight into its
+    /// buffer (no memory map, so a file truncated meanwhile fails with an error, not SIGBUS).
     public static func read(_ url: URL) throws -> (tensors: [(name: String, tensor: HostTensor)], metadata: [String: String]) {
-        let data = try FileIO.contents(of: url)
-        return try data.withUnsafeBytes { try parse($0, file: url.path) }
+        let file = try ReadOnlyFile(url)
+        defer { file.close() }
+        guard file.size > 0 else { throw CheckpointError(file: url.path, reason: "file is empty (0 bytes)") }
+        guard file.size >= 8 else { throw CheckpointError(file: url.path, reason: "too short for a safetensors header (\(file.size) bytes)") }
+        let lengthBytes = try file.bytes(8, at: 0)
+        let headerLength = try checkedHeaderLength(lengthBytes, fileSize: file.size, file: url.path)
+        let header = try file.bytes(headerLength, at: 8)
+        let dataStart = 8 + headerLength
+        let (entries, metadata) = try header.withUnsafeBytes {
+            try parseHeader($0, dataSize: file.size - dataStart, file: url.path)
+        }
+        let tensors = try entries.map { entry -> (name: String, tensor: HostTensor) in
+            (entry.name, HostTensor(dtype: entry.dtype, shape: entry.shape,
+                                    bytes: try file.bytes(entry.end - entry.begin, at: dataStart + entry.begin)))
+        }
+        return (tensors, metadata)
     }
 
     /// Parses a safetensors image held in memory. `file` only names the source in errors.
     public static func parse(_ raw: UnsafeRawBufferPointer, file: String) throws -> (tensors: [(name: String, tensor: HostTensor)], metadata: [String: String]) {
-        func bad(_ reason: String) -> CheckpointError { CheckpointError(file: file, reason: reason) }
-
-        guard raw.count >= 8 else { throw bad("too short for a safetensors header (\(raw.count) bytes)") }
-        let headerLength = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
-        guard headerLength <= UInt64(raw.count - 8) else {
-            throw bad("header length \(headerLength) exceeds the \(raw.count - 8) bytes after the length field (truncated or not safetensors)")
+        guard raw.count >= 8 else { throw CheckpointError(file: file, reason: "too short for a safetensors header (\(raw.count) bytes)") }
+        let headerLength = try checkedHeaderLength(Array(raw.prefix(8)), fileSize: raw.count, file: file)
+        let dataStart = 8 + headerLength
+        let (entries, metadata) = try parseHeader(UnsafeRawBufferPointer(rebasing: raw[8 ..< dataStart]),
+                                                  dataSize: raw.count - dataStart, file: file)
+        let tensors = entries.map { entry -> (name: String, tensor: HostTensor) in
+            let bytes = Array(UnsafeRawBufferPointer(rebasing: raw[(dataStart + entry.begin) ..< (dataStart + entry.end)]))
+            return (entry.name, HostTensor(dtype: entry.dtype, shape: entry.shape, bytes: bytes))
         }
-        let dataStart = 8 + Int(headerLength)
-        let dataSize = raw.count - dataStart
-        let headerData = Data(UnsafeRawBufferPointer(rebasing: raw[8 ..< dataStart]))
+        return (tensors, metadata)
+    }
 
+    /// One tensor's header entry; offsets are relative to the data block.
+    struct Entry { let name: String; let dtype: StorageDType; let shape: [Int]; let begin: Int; let end: Int }
+
+    static func checkedHeaderLength(_ field: [UInt8], fileSize: Int, file: String) throws -> Int {
+        let headerLength = field.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength <= UInt64(fileSize - 8) else {
+            throw CheckpointError(file: file, reason: "header length \(headerLength) exceeds the \(fileSize - 8) bytes after the length field (truncated or not safetensors)")
+        }
+        return Int(headerLength)
+    }
+
+    /// Validates the JSON header against a data block of `dataSize` bytes: the tensors, in file order,
+    /// must tile the data block exactly (no overlaps, no gaps, nothing after the last), as the format requires.
+    static func parseHeader(_ headerBytes: UnsafeRawBufferPointer, dataSize: Int, file: String) throws -> (entries: [Entry], metadata: [String: String]) {
+        func bad(_ reason: String) -> CheckpointError { CheckpointError(file: file, reason: reason) }
+        let headerData = Data(headerBytes)
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: headerData)
@@ -32,7 +65,6 @@ public enum Safetensors {
         guard let header = json as? [String: Any] else { throw bad("header is not a JSON object") }
 
         var metadata: [String: String] = [:]
-        struct Entry { let name: String; let dtype: StorageDType; let shape: [Int]; let begin: Int; let end: Int }
         var entries: [Entry] = []
         entries.reserveCapacity(header.count)
         for (name, value) in header {
@@ -69,19 +101,22 @@ public enum Safetensors {
 
         // File order; ties (empty tensors) by name so the result is deterministic.
         entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        var position = 0
         var previous: Entry?
-        for entry in entries where entry.end > entry.begin {
-            if let p = previous, entry.begin < p.end {
+        for entry in entries {
+            if entry.begin < position, let p = previous {
                 throw bad("tensors '\(p.name)' and '\(entry.name)' overlap ([\(p.begin), \(p.end)) and [\(entry.begin), \(entry.end)))")
             }
+            if entry.begin > position {
+                throw bad("gap in the data block: bytes [\(position), \(entry.begin)) before tensor '\(entry.name)' belong to no tensor")
+            }
+            position = entry.end
             previous = entry
         }
-
-        let tensors = entries.map { entry -> (name: String, tensor: HostTensor) in
-            let bytes = Array(UnsafeRawBufferPointer(rebasing: raw[(dataStart + entry.begin) ..< (dataStart + entry.end)]))
-            return (entry.name, HostTensor(dtype: entry.dtype, shape: entry.shape, bytes: bytes))
+        guard position == dataSize else {
+            throw bad("gap in the data block: its last \(dataSize - position) bytes (from \(position) of \(dataSize)) belong to no tensor")
         }
-        return (tensors, metadata)
+        return (entries, metadata)
     }
 
     /// Writes tensors in the given order, with `metadata` as `__metadata__` (omitted when empty).

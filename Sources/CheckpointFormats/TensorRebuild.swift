@@ -38,11 +38,32 @@ struct StorageID {
     }
 }
 
+/// Caps how many values a walk over an unpickled object visits. The unpickler shares memo'd
+/// subtrees, so a few hundred bytes can describe a tree with 2^64 leaves; real checkpoints have a few
+/// thousand values, so walks that would visit more are refused instead of running forever.
+struct NodeBudget {
+    static let maxNodes = 1_000_000
+    let file: String
+    private(set) var visited = 0
+
+    init(file: String) { self.file = file }
+
+    mutating func visit() throws {
+        visited += 1
+        guard visited <= NodeBudget.maxNodes else {
+            throw CheckpointError(file: file, reason: "the pickled object has more than \(NodeBudget.maxNodes) values "
+                + "(counting shared references each time they are reached): not a checkpoint we can load")
+        }
+    }
+}
+
 /// Every storage id in a pickled object (file order; repeated keys kept once).
 func storageIDs(in value: PickleValue, file: String) throws -> [StorageID] {
     var out: [StorageID] = []
     var seen = Set<String>()
+    var budget = NodeBudget(file: file)
     func visit(_ v: PickleValue) throws {
+        try budget.visit()
         switch v {
         case .persistent(let pid):
             let id = try StorageID(pid, file: file)
@@ -67,6 +88,17 @@ struct TensorCollector {
     let loadStorage: (StorageID) throws -> [UInt8]
 
     private var cache: [String: [UInt8]] = [:]
+    /// Rebuilt tensors by storage, dtype, offset, size and stride: a view reached again through a
+    /// shared memo reference reuses the same bytes instead of copying them again.
+    private var rebuilt: [String: HostTensor] = [:]
+    private var budget: NodeBudget
+    /// Bytes of storage loaded so far, and bytes copied out of them into tensors that do not share
+    /// their storage's buffer; copies are capped relative to the storages (see `copyLimit`).
+    private var storageBytes = 0
+    private var copiedBytes = 0
+    /// Copies may exceed the storages they come from by at most this much in total: only overlapping
+    /// or stride-0 views (`expand()`) can, and torch saves those rarely and small.
+    static let expansionAllowance = 256 << 20
     private(set) var tensors: [(name: String, tensor: HostTensor)] = []
     private(set) var skipped: [String] = []
 
@@ -74,6 +106,7 @@ struct TensorCollector {
         self.file = file
         self.bigEndian = bigEndian
         self.loadStorage = loadStorage
+        self.budget = NodeBudget(file: file)
     }
 
     /// Walks dicts (keys joined with "."), lists and tuples (indices as keys) from `root`.
@@ -84,6 +117,7 @@ struct TensorCollector {
     private static func join(_ prefix: String, _ key: String) -> String { prefix.isEmpty ? key : prefix + "." + key }
 
     private mutating func walk(_ value: PickleValue, name: String) throws {
+        try budget.visit()
         if let tensor = try tensor(value, name: name) {
             tensors.append((name, tensor))
             return
@@ -113,6 +147,7 @@ struct TensorCollector {
 
     /// A HostTensor when `value` rebuilds a dense tensor (or a Parameter wrapping one), nil otherwise.
     private mutating func tensor(_ value: PickleValue, name: String) throws -> HostTensor? {
+        try budget.visit()
         switch value {
         case .build(let object, _):
             return try tensor(object, name: name)
@@ -150,6 +185,7 @@ struct TensorCollector {
         } else {
             storage = try loadStorage(id)
             cache[id.key] = storage
+            storageBytes = storageBytes.addingReportingOverflow(storage.count).partialValue
         }
         // Legacy storage views address a window of the root storage.
         var available = min(id.numel, storage.count / id.dtype.byteSize)
@@ -158,23 +194,38 @@ struct TensorCollector {
             guard id.viewOffset <= available, viewSize <= available - id.viewOffset else {
                 throw bad("storage view [\(id.viewOffset), +\(viewSize)) exceeds its storage of \(available) elements")
             }
-            base = id.viewOffset + offset
+            let (sum, overflow) = id.viewOffset.addingReportingOverflow(offset)
+            guard !overflow else { throw bad("storage offset \(offset) overflows") }
+            base = sum
             available = id.viewOffset + viewSize
         }
+        let viewKey = "\(id.key)|\(id.dtype)|\(base)|\(available)|\(size)|\(stride)"
+        if let done = rebuilt[viewKey] { return done }
+        let (allowed, _) = (2 * storageBytes).addingReportingOverflow(TensorCollector.expansionAllowance)
+        let limit = max(0, allowed - copiedBytes)
         var bytes = try TensorCollector.gather(storage: storage, elements: available, dtype: id.dtype,
-                                               offset: base, size: size, stride: stride, describe: bad)
+                                               offset: base, size: size, stride: stride, copyLimit: limit, describe: bad)
         if bigEndian { TensorCollector.swapBytes(&bytes, elementSize: id.dtype.byteSize) }
-        return HostTensor(dtype: id.dtype, shape: size, bytes: bytes)
+        if !(bytes.count == storage.count && bytes.withUnsafeBytes({ b in storage.withUnsafeBytes { $0.baseAddress == b.baseAddress } })) {
+            copiedBytes += bytes.count
+        }
+        let tensor = HostTensor(dtype: id.dtype, shape: size, bytes: bytes)
+        rebuilt[viewKey] = tensor
+        return tensor
     }
 
     /// Copies a strided view into contiguous row-major bytes, after checking it stays inside the storage.
+    /// `copyLimit` caps the bytes a copy may allocate: a 1-element storage viewed with size [2^40] and
+    /// stride [0] (what `torch.save(torch.zeros(1).expand(2**40))` writes) is refused, not allocated.
     static func gather(storage: [UInt8], elements: Int, dtype: StorageDType, offset: Int, size: [Int], stride: [Int],
-                       describe bad: (String) -> CheckpointError) throws -> [UInt8] {
+                       copyLimit: Int = .max, describe bad: (String) -> CheckpointError) throws -> [UInt8] {
         guard size.count == stride.count else { throw bad("size \(size) and stride \(stride) differ in rank") }
         guard size.allSatisfy({ $0 >= 0 }), stride.allSatisfy({ $0 >= 0 }), offset >= 0 else {
             throw bad("negative size, stride or offset (size \(size), stride \(stride), offset \(offset))")
         }
-        guard let count = checkedElementCount(size) else { throw bad("size \(size) overflows") }
+        guard let count = checkedElementCount(size), let totalBytes = checkedByteCount(count, dtype) else {
+            throw bad("size \(size) overflows: its element count does not fit 64 bits")
+        }
         let es = dtype.byteSize
         if count == 0 { return [] }
         // Highest element index the view touches.
@@ -185,7 +236,7 @@ struct TensorCollector {
             guard !o1, !o2 else { throw bad("size \(size) with stride \(stride) overflows") }
             last = sum
         }
-        guard last < elements, elements * es <= storage.count else {
+        guard last < elements, elements <= storage.count / es else {
             throw bad("view (offset \(offset), size \(size), stride \(stride)) reads element \(last) of a storage with \(elements)")
         }
 
@@ -196,13 +247,18 @@ struct TensorCollector {
             run *= size[runDims - 1]
             runDims -= 1
         }
+        // Fully contiguous: share the storage array outright when the view is all of it.
+        if runDims == 0, offset == 0, totalBytes == storage.count { return storage }
+        guard totalBytes <= copyLimit else {
+            throw bad("view (size \(size), stride \(stride)) would copy \(totalBytes) bytes out of a storage of \(elements) "
+                + "elements, over the \(copyLimit)-byte limit: stride-0 or overlapping views (expand()) this large are "
+                + "refused; save the tensor with .contiguous() or .clone()")
+        }
         if runDims == 0 {
-            // Fully contiguous: share the storage array outright when the view is all of it.
-            if offset == 0, count * es == storage.count { return storage }
             return Array(storage[(offset * es) ..< ((offset + count) * es)])
         }
         let runBytes = run * es
-        return [UInt8](unsafeUninitializedCapacity: count * es) { out, initialized in
+        return [UInt8](unsafeUninitializedCapacity: totalBytes) { out, initialized in
             storage.withUnsafeBytes { src in
                 guard let srcBase = src.baseAddress, let dstBase = out.baseAddress else { return }
                 var index = [Int](repeating: 0, count: runDims)
@@ -224,7 +280,7 @@ struct TensorCollector {
                     }
                 }
             }
-            initialized = count * es
+            initialized = totalBytes
         }
     }
 

@@ -6,6 +6,14 @@ import ZIPFoundation
 /// storage is the entry `<archive>/data/<key>`, and `<archive>/byteorder` (if present) says
 /// "little" or "big". The archive folder name is arbitrary.
 enum TorchZipCheckpoint {
+    /// Bytes all entries of one archive may inflate to: torch stores entries uncompressed, so a real
+    /// checkpoint inflates to less than its file size; re-zipped ones (deflated float data) barely
+    /// shrink. Four times the file plus 64 MiB leaves room for both and stops zip bombs.
+    static func maxInflatedBytes(fileSize: Int) -> UInt64 {
+        let size = min(UInt64(max(fileSize, 0)), 1 << 56)
+        return size * 4 + (64 << 20)
+    }
+
     static func read(_ url: URL) throws -> TorchCheckpointContents {
         let file = url.path
         func bad(_ reason: String) -> CheckpointError { CheckpointError(file: file, reason: reason) }
@@ -16,7 +24,9 @@ enum TorchZipCheckpoint {
         } catch {
             throw bad("not a readable zip archive (truncated or corrupt): \(error)")
         }
-        let fileSize = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? Int.max
+        guard let fileSize = (try? FileManager.default.attributesOfItem(atPath: file)[.size]) as? Int else {
+            throw bad("cannot read the file's size")
+        }
 
         // One pass over the central directory; `archive[path]` would rescan it per storage.
         var entries: [String: Entry] = [:]
@@ -31,26 +41,52 @@ enum TorchZipCheckpoint {
         }
         let prefix = String(pickleEntry.path.dropLast("data.pkl".count))
 
-        func extract(_ entry: Entry, verify: Bool) throws -> [UInt8] {
+        // Inflation is budgeted before it starts: an entry's declared sizes must fit the file (stored)
+        // or the deflate ratio cap, and all entries together may not inflate past `maxInflatedBytes`.
+        var inflatedTotal: UInt64 = 0
+        let inflationCap = TorchZipCheckpoint.maxInflatedBytes(fileSize: fileSize)
+        func extract(_ entry: Entry) throws -> [UInt8] {
+            let declared = entry.uncompressedSize
+            guard entry.compressedSize <= UInt64(max(fileSize, 0)) else {
+                throw bad("\(entry.path) declares \(entry.compressedSize) compressed bytes, more than the file's \(fileSize)")
+            }
+            if !entry.isCompressed, declared != entry.compressedSize {
+                throw bad("\(entry.path) is stored uncompressed but declares \(declared) bytes for \(entry.compressedSize) stored")
+            }
+            guard declared <= inflationCap, inflatedTotal + declared <= inflationCap else {
+                throw bad("\(entry.path) declares \(declared) bytes; with the \(inflatedTotal) already extracted that is over "
+                    + "the \(inflationCap)-byte limit for this \(fileSize)-byte file (a zip bomb, or a corrupt header)")
+            }
+            inflatedTotal += declared
             var out: [UInt8] = []
-            // A corrupt header may claim any size; never reserve more than the file could hold.
-            out.reserveCapacity(Int(min(entry.uncompressedSize, UInt64(max(fileSize, 0)))))
+            out.reserveCapacity(Int(declared))
+            let checksum: CRC32
             do {
-                _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: !verify) { chunk in
+                checksum = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { chunk in
+                    // Never inflate past what the header declared, whatever the stream holds.
+                    guard out.count + chunk.count <= Int(declared) else {
+                        throw CheckpointError(file: file, reason: "\(entry.path) inflates to more than its declared \(declared) bytes")
+                    }
                     out.append(contentsOf: chunk)
                 }
+            } catch let error as CheckpointError {
+                throw error
             } catch {
                 throw bad("cannot extract \(entry.path) (truncated or corrupt archive): \(error)")
             }
-            guard UInt64(out.count) == entry.uncompressedSize else {
-                throw bad("\(entry.path) is truncated: \(out.count) of \(entry.uncompressedSize) bytes")
+            guard UInt64(out.count) == declared else {
+                throw bad("\(entry.path) is truncated: \(out.count) of \(declared) bytes")
+            }
+            guard checksum == entry.checksum else {
+                throw bad("\(entry.path) fails its CRC-32 check (stored \(String(entry.checksum, radix: 16)), "
+                    + "computed \(String(checksum, radix: 16))): the file is corrupt")
             }
             return out
         }
 
         var bigEndian = false
         if let orderEntry = entries[prefix + "byteorder"] {
-            let order = String(decoding: try extract(orderEntry, verify: true), as: UTF8.self)
+            let order = String(decoding: try extract(orderEntry), as: UTF8.self)
             switch order.trimmingCharacters(in: .whitespacesAndNewlines) {
             case "little": bigEndian = false
             case "big": bigEndian = true
@@ -58,9 +94,7 @@ enum TorchZipCheckpoint {
             }
         }
 
-        // The pickle is small: check its CRC. Storage CRCs are skipped, like torch's own reader,
-        // so large checkpoints load at I/O speed.
-        let pickleBytes = try extract(pickleEntry, verify: true)
+        let pickleBytes = try extract(pickleEntry)
         let root: PickleValue
         do {
             root = try Unpickler.load(pickleBytes).value
@@ -71,9 +105,9 @@ enum TorchZipCheckpoint {
         return try TorchCheckpoint.collect(root, file: file, bigEndian: bigEndian) { id in
             let path = prefix + "data/" + id.key
             guard let entry = entries[path] else { throw bad("storage \(path) is missing from the archive") }
-            let bytes = try extract(entry, verify: false)
+            let bytes = try extract(entry)
             guard let need = checkedByteCount(id.numel, id.dtype), bytes.count >= need else {
-                throw bad("storage \(path) is truncated: \(bytes.count) bytes, but \(id.numel) \(id.dtype) elements need \(id.numel * id.dtype.byteSize)")
+                throw bad("storage \(path) is truncated: \(bytes.count) bytes, but \(id.numel) \(id.dtype) elements need \(checkedByteCount(id.numel, id.dtype).map(String.init) ?? "more than 2^63")")
             }
             return bytes
         }

@@ -10,6 +10,12 @@ public struct ServeOptions: Sendable {
     public var maxMorphClasses = 6
     /// Requests waiting for the model beyond this are answered 503 at once.
     public var maxPending = 16
+    /// Image decodes running at once; uploads beyond this are answered 503 at once.
+    public var maxConcurrentDecodes = 4
+    /// Most scans a progressive JPEG upload may have.
+    public var maxJPEGScans = 100
+    /// Seconds a request may take in all (reading, decoding, waiting for and running the model); 0: none.
+    public var requestTimeout: Double = 120
     /// Generator batch size.
     public var batchSize = 32
     /// Example images the page offers (a model directory's samples/); empty offers none.

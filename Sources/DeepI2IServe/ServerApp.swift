@@ -21,7 +21,8 @@ import NIOCore
 public enum DeepI2IServer {
     public static func router(queue: InferenceQueue, config: ModelConfig, options: ServeOptions) -> Router<BasicRequestContext> {
         let router = Router()
-        let api = RequestHandlers(queue: queue, config: config, options: options)
+        let api = RequestHandlers(queue: queue, config: config, options: options,
+                                  decoder: DecodeLimiter(maxConcurrent: options.maxConcurrentDecodes))
         router.get("/") { _, _ in JSONBody.bytes(Array(WebPage.html.utf8), contentType: "text/html; charset=utf-8") }
         router.get("/healthz") { _, _ in JSONBody.response(["status": "ok"]) }
         router.get("/api/classes") { _, _ in api.classes() }
@@ -29,8 +30,8 @@ public enum DeepI2IServer {
             (try? ImageEncoder.png(SampleImage.make(side: 96))).map { JSONBody.bytes($0, contentType: "image/png") }
                 ?? APIError(.internalServerError, "internal", "cannot encode the sample image").response
         }
-        router.post("/api/translate") { request, _ in await api.translate(request) }
-        router.post("/api/morph") { request, _ in await api.morph(request) }
+        router.post("/api/translate") { request, _ in await api.withDeadline { await api.translate(request) } }
+        router.post("/api/morph") { request, _ in await api.withDeadline { await api.morph(request) } }
         PageRoutes.add(to: router, api: api)
         return router
     }
@@ -53,6 +54,7 @@ struct RequestHandlers: Sendable {
     let queue: InferenceQueue
     let config: ModelConfig
     let options: ServeOptions
+    let decoder: DecodeLimiter
 
     func classes() -> Response {
         let count = config.classNames.isEmpty ? config.classCount : config.classNames.count
@@ -154,7 +156,9 @@ struct RequestHandlers: Sendable {
             bytes = Array(try MultipartForm.image(bytes, boundary: boundary))
         }
         guard !bytes.isEmpty else { throw APIError(.badRequest, "empty-body", "the request has no image; send PNG or JPEG bytes as the body") }
-        return try ImageDecoder.decode(bytes, file: "upload", options: DecodeOptions(maxPixels: options.maxPixels))
+        var decodeOptions = DecodeOptions(maxPixels: options.maxPixels)
+        decodeOptions.maxJPEGScans = options.maxJPEGScans
+        return try await decoder.decode(bytes, options: decodeOptions)
     }
 
     private func tooLarge() -> APIError {
@@ -188,12 +192,14 @@ struct RequestHandlers: Sendable {
         case let e as ImageError:
             if case .tooLarge = e.reason { return APIError(.contentTooLarge, "image-too-large", e.description).response }
             return APIError(.badRequest, e.category, e.description).response
+        case is DecodeLimiter.Full:
+            return APIError(.serviceUnavailable, "busy", "too many uploads are being decoded; retry shortly").response
         case is InferenceQueue.Busy:
             return APIError(.serviceUnavailable, "busy", "too many requests are waiting for the model; retry shortly").response
         case let ModelError.badInput(message):
             return APIError(.badRequest, "bad-input", message).response
         default:
-            return APIError(.internalServerError, "internal", describe(error)).response
+            return ServeLimits.internalError(error)
         }
     }
 }

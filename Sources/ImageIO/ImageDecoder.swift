@@ -9,6 +9,9 @@ public struct DecodeOptions: Sendable {
     public var minimumSide: Int = 0
     /// Apply the JPEG EXIF orientation so that pixels come out upright.
     public var appliesOrientation: Bool = true
+    /// Most scans a progressive JPEG may have (0: no limit). Encoders write about ten; each scan costs a
+    /// pass over the whole image, so a file of thousands of tiny scans is a decoding-time bomb.
+    public var maxJPEGScans: Int = 100
 
     public init(maxPixels: Int = 64_000_000, minimumSide: Int = 0, appliesOrientation: Bool = true) {
         self.maxPixels = maxPixels
@@ -29,7 +32,7 @@ public enum ImageDecoder {
         let status = bytes.withUnsafeBufferPointer { buffer in
             switch format {
             case .png: return cc_png_decode(buffer.baseAddress, buffer.count, limit, &raw, &message)
-            case .jpeg: return cc_jpeg_decode(buffer.baseAddress, buffer.count, limit, &raw, &message)
+            case .jpeg: return cc_jpeg_decode_limited(buffer.baseAddress, buffer.count, limit, Int32(clamping: options.maxJPEGScans), &raw, &message)
             }
         }
         defer { cc_free(raw.pixels) }

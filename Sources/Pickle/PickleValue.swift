@@ -151,25 +151,68 @@ extension PickleValue: Equatable {
 }
 
 extension PickleValue: CustomStringConvertible {
-    /// Python-like rendering, for messages and debugging.
-    public var description: String {
+    /// Longest rendering `description` produces; error messages quote hostile values, whose full text
+    /// can be huge (shared memo subtrees render exponentially long).
+    public static let descriptionLimit = 200
+
+    /// Python-like rendering, for messages and debugging; cut at `descriptionLimit` characters ("...").
+    public var description: String { description(limit: PickleValue.descriptionLimit) }
+
+    /// Python-like rendering cut at about `limit` characters. The walk stops as soon as the limit is
+    /// reached, and every value visited writes at least one character, so its cost is bounded by the
+    /// limit (times the nesting depth), never by the size of the tree.
+    public func description(limit: Int) -> String {
+        var out = ""
+        render(into: &out, limit: limit)
+        guard out.count > limit else { return out }
+        return String(out.prefix(limit)) + "..."
+    }
+
+    private func render(into out: inout String, limit: Int) {
+        if out.utf8.count > limit { return }
+        func sequence(_ open: String, _ items: [PickleValue], _ close: String) {
+            out += open
+            for (i, item) in items.enumerated() {
+                if out.utf8.count > limit { return }
+                if i > 0 { out += ", " }
+                item.render(into: &out, limit: limit)
+            }
+            out += close
+        }
         switch self {
-        case .none: return "None"
-        case .bool(let b): return b ? "True" : "False"
-        case .int(let i): return String(i)
-        case .bigInt(let bytes): return "<bigint \(bytes.count) bytes>"
-        case .float(let d): return String(d)
-        case .string(let s): return "'\(s)'"
-        case .bytes(let b): return "b<\(b.count) bytes>"
-        case .tuple(let items):
-            return "(" + items.map(\.description).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
-        case .list(let items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
+        case .none: out += "None"
+        case .bool(let b): out += b ? "True" : "False"
+        case .int(let i): out += String(i)
+        case .bigInt(let bytes): out += "<bigint \(bytes.count) bytes>"
+        case .float(let d): out += String(d)
+        case .string(let s): out += "'\(s.prefix(limit + 1))'"
+        case .bytes(let b): out += "b<\(b.count) bytes>"
+        case .tuple(let items): sequence("(", items, items.count == 1 ? ",)" : ")")
+        case .list(let items): sequence("[", items, "]")
         case .dict(let items):
-            return "{" + items.map { "\($0.key.description): \($0.value.description)" }.joined(separator: ", ") + "}"
-        case .global(let m, let n): return "\(m).\(n)"
-        case .reduce(let c, let a): return "\(c.description)\(a.description)"
-        case .build(let o, let s): return "build(\(o.description), \(s.description))"
-        case .persistent(let p): return "persistent(\(p.description))"
+            out += "{"
+            for (i, item) in items.enumerated() {
+                if out.utf8.count > limit { return }
+                if i > 0 { out += ", " }
+                item.key.render(into: &out, limit: limit)
+                out += ": "
+                item.value.render(into: &out, limit: limit)
+            }
+            out += "}"
+        case .global(let m, let n): out += "\(m).\(n)"
+        case .reduce(let c, let a):
+            c.render(into: &out, limit: limit)
+            a.render(into: &out, limit: limit)
+        case .build(let o, let s):
+            out += "build("
+            o.render(into: &out, limit: limit)
+            out += ", "
+            s.render(into: &out, limit: limit)
+            out += ")"
+        case .persistent(let p):
+            out += "persistent("
+            p.render(into: &out, limit: limit)
+            out += ")"
         }
     }
 }

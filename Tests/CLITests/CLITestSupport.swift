@@ -5,7 +5,21 @@ import XCTest
 /// Runs the built `deepi2i` binary (`swift build` first) and captures its exit status and output.
 enum CLI {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let binary = root.appendingPathComponent(".build/debug/deepi2i")
+    /// The `deepi2i` built alongside this test bundle: SwiftPM puts both in the same bin folder (what
+    /// `swift build --show-bin-path` prints for this configuration), so debug and release runs each test
+    /// their own fresh binary. Asking `swift build --show-bin-path` from here would wait on the build lock
+    /// that `swift test` holds. DEEPI2I_BINARY overrides.
+    static let binary: URL = {
+        if let path = ProcessInfo.processInfo.environment["DEEPI2I_BINARY"] { return URL(fileURLWithPath: path) }
+        var testBinary = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // Linux: <bin>/deepi2iPackageTests.xctest; macOS: <bin>/deepi2iPackageTests.xctest/Contents/MacOS/...
+        while testBinary.pathComponents.count > 1, !testBinary.lastPathComponent.hasSuffix(".xctest") {
+            testBinary.deleteLastPathComponent()
+        }
+        let bin = testBinary.pathComponents.count > 1 ? testBinary.deletingLastPathComponent() : root.appendingPathComponent(".build/debug")
+        return bin.appendingPathComponent("deepi2i")
+    }()
 
     struct Result {
         var status: Int32

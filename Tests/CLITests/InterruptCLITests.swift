@@ -71,6 +71,17 @@ final class InterruptCLITests: XCTestCase {
         XCTAssertTrue(resumed.stdout.contains("trained to iteration \(done + 1)"), resumed.stdout)
         XCTAssertEqual(lines(ganLog), done + 1)
         XCTAssertTrue(FileManager.default.fileExists(atPath: gan.appendingPathComponent("G.safetensors").path))
+        // Exactness after a real SIGINT: the interrupted-and-resumed GAN has the weights of a run
+        // straight to the same iteration with the same options.
+        let straight = dir.appendingPathComponent("gan-straight")
+        let s = try CLI.run(["pretrain-gan", "--data", data, "--out", straight.path, "--channels", "8", "--batch", "4",
+                             "--iterations", String(done + 1), "--sample-every", "100000", "--checkpoint-every", "100000"])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        for file in ["G.safetensors", "D.safetensors"] {
+            let a = try tensorData(gan.appendingPathComponent(file)), b = try tensorData(straight.appendingPathComponent(file))
+            XCTAssertGreaterThan(a.count, 1000, file)
+            XCTAssertTrue(a == b, "\(file): weights after SIGINT + resume differ from an uninterrupted run")
+        }
 
         let run = dir.appendingPathComponent("run")
         let t = try interrupt(["train", "--data", data, "--from", gan.path, "--out", run.path, "--batch", "4", "--accumulate", "1",
@@ -86,5 +97,14 @@ final class InterruptCLITests: XCTestCase {
         let continued = try CLI.run(["train", "--out", run.path, "--resume", "--iterations", String(at + 1)])
         XCTAssertEqual(continued.status, 0, continued.stderr)
         XCTAssertTrue(continued.stdout.contains("trained to iteration \(at + 1)"), continued.stdout)
+    }
+
+    /// The data block of a safetensors file (after the u64 header length and the JSON header).
+    private func tensorData(_ url: URL) throws -> Data {
+        let bytes = try Data(contentsOf: url)
+        guard bytes.count >= 8 else { throw CLI.CLIError("\(url.path) is too short") }
+        let length = bytes.prefix(8).enumerated().reduce(0) { $0 | (Int($1.element) << (8 * $1.offset)) }
+        guard 8 + length <= bytes.count else { throw CLI.CLIError("\(url.path) has a bad header length") }
+        return bytes.subdata(in: (8 + length) ..< bytes.count)
     }
 }

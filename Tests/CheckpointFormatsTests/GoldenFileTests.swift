@@ -6,6 +6,10 @@ import XCTest
 final class GoldenFileTests: XCTestCase {
     func golden(_ name: String) throws -> URL {
         guard FileManager.default.fileExists(atPath: Paths.golden.path) else {
+            // Under CI a missing golden folder is a broken checkout: fail instead of skipping.
+            if ProcessInfo.processInfo.environment["CI"] == "true" {
+                XCTFail("CI=true but the golden folder is missing: \(Paths.golden.path)")
+            }
             throw XCTSkip("golden folder missing: \(Paths.golden.path)")
         }
         return Paths.golden.appendingPathComponent(name)

@@ -22,7 +22,7 @@ final class EfficientNetParityTests: XCTestCase {
         let maxError = try (features - reference).abs().max().item()
         let scale = try reference.abs().max().item()
         print("EfficientNet-Lite0 parity: max abs error \(maxError) (max |feature| \(scale))")
-        XCTAssertLessThan(maxError, 1e-4)
+        XCTAssertLessThan(maxError, 1e-5) // measured 4.4e-6 (float32 accumulation order)
         XCTAssertGreaterThan(scale, 0.5, "reference features should not be trivial")
         XCTAssertTrue(model.name.contains("efficientnet-lite0"))
         XCTAssertTrue(model.name.contains("ImageNet"))

@@ -3,7 +3,8 @@ import Foundation
 import Torch
 import XCTest
 
-/// FID and KID against numpy/scipy on the same feature arrays (Fixtures/make_fid_kid_reference.py:
+/// FID and KID against upstream code on the same feature arrays (arrays from Fixtures/make_fid_kid_reference.py; values from
+/// Fixtures/upstream_fid_kid_reference.py:
 /// pytorch-fid's calculate_frechet_distance with scipy.linalg.sqrtm, torch-fidelity's MMD).
 final class FIDKIDParityTests: XCTestCase {
     struct Case {
@@ -37,7 +38,7 @@ final class FIDKIDParityTests: XCTestCase {
         let c = try XCTUnwrap(cases().first { $0.name == "wellposed" })
         let fid = try FID.distance(c.a, c.b)
         print("FID parity (well-posed, 120/100 x 16): \(fid) vs scipy \(c.fid), relative error \(relativeError(fid, c.fid))")
-        XCTAssertLessThan(relativeError(fid, c.fid), 1e-6, "FID \(fid) vs scipy \(c.fid)")
+        XCTAssertLessThan(relativeError(fid, c.fid), 1e-9, "FID \(fid) vs scipy \(c.fid)") // measured 1.8e-13
     }
 
     func testFIDMatchesScipyWithSingularCovariances() throws {
@@ -45,7 +46,7 @@ final class FIDKIDParityTests: XCTestCase {
         let c = try XCTUnwrap(cases().first { $0.name == "singular" })
         let fid = try FID.distance(c.a, c.b)
         print("FID parity (singular, 24/20 x 32): \(fid) vs scipy \(c.fid), relative error \(relativeError(fid, c.fid))")
-        XCTAssertLessThan(relativeError(fid, c.fid), 1e-3, "FID \(fid) vs scipy \(c.fid)")
+        XCTAssertLessThan(relativeError(fid, c.fid), 5e-8, "FID \(fid) vs scipy \(c.fid)") // measured 6.7e-9
     }
 
     func testFIDOfASetWithItselfIsZeroAndFloat32InputIsAccepted() throws {
@@ -62,11 +63,11 @@ final class FIDKIDParityTests: XCTestCase {
             for (i, s) in c.subsets.enumerated() {
                 let mmd = try KID.mmd2(c.a.indexSelect(dim: 0, index: Tensor(s.a)), c.b.indexSelect(dim: 0, index: Tensor(s.b)))
                 worst = max(worst, relativeError(mmd, s.mmd))
-                XCTAssertLessThan(relativeError(mmd, s.mmd), 1e-9, "\(c.name) subset \(i): \(mmd) vs \(s.mmd)")
+                XCTAssertLessThan(relativeError(mmd, s.mmd), 1e-12, "\(c.name) subset \(i): \(mmd) vs \(s.mmd)")
             }
             let m = min(c.a.size(0), c.b.size(0))
             let full = try KID.mmd2(c.a.narrow(dim: 0, start: 0, length: m), c.b.narrow(dim: 0, start: 0, length: m))
-            XCTAssertLessThan(relativeError(full, c.kidFull), 1e-9, "\(c.name) full set")
+            XCTAssertLessThan(relativeError(full, c.kidFull), 1e-12, "\(c.name) full set")
         }
     }
 

@@ -39,6 +39,10 @@ CCStatus cc_png_decode(const uint8_t *data, size_t length, uint64_t max_pixels, 
 /// Decodes a JPEG to grey (1) or RGB (3); CMYK/YCCK are converted to RGB here (Adobe-inverted
 /// CMYK handled). The EXIF orientation is reported, not applied.
 CCStatus cc_jpeg_decode(const uint8_t *data, size_t length, uint64_t max_pixels, CCImage *out, char *err);
+/// As cc_jpeg_decode, refusing progressive JPEGs with more than `max_scans` scans (0: no limit): each
+/// scan re-reads the whole coefficient buffer, so thousands of tiny scans make a decoding-time bomb.
+CCStatus cc_jpeg_decode_limited(const uint8_t *data, size_t length, uint64_t max_pixels, int max_scans,
+                                CCImage *out, char *err);
 
 /// Encodes 8-bit grey (1), grey+alpha (2), RGB (3) or RGBA (4) pixels as PNG. `*out` is malloc'd.
 CCStatus cc_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int32_t channels,

@@ -28,6 +28,7 @@ public enum GANDirectory {
     /// The GAN's configuration: from `gan.json`, or inferred from the weights' shapes for directories
     /// holding only BigGAN-PyTorch checkpoints.
     public static func config(_ dir: URL, resolution: Int) throws -> ModelConfig {
+        AtomicDirectory.recover(dir) // an interrupted replace may have left it aside
         let doc = dir.appendingPathComponent(documentFile)
         if let data = FileManager.default.contents(atPath: doc.path) {
             do {

@@ -29,6 +29,7 @@ public enum ModelDirectory {
     public static func configURL(_ dir: URL) -> URL { dir.appendingPathComponent("config.json") }
 
     public static func readDocument(_ dir: URL) throws -> Document {
+        AtomicDirectory.recover(dir) // an interrupted replace may have left it aside
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw ModelError.checkpoint("model directory \(dir.path) does not exist")

@@ -21,9 +21,12 @@ public final class StopSignal: @unchecked Sendable {  // `requested` is guarded 
         source.setEventHandler { [weak self] in
             guard let self else { return }
             if self.requested {
-                // A second Ctrl-C means "now": leave without the checkpoint.
+                // A second Ctrl-C means "now": leave without the checkpoint. Every write is to a temporary
+                // name, fsynced and renamed (AtomicDirectory, writeAtomically), so dying here loses at most
+                // the checkpoint in progress; `_exit` skips atexit and C++ static destructors, which must
+                // not run while the training thread is still using libtorch.
                 FileHandle.standardError.write(Data("\ninterrupted twice; exiting without a checkpoint\n".utf8))
-                exit(130)
+                _exit(130)
             }
             FileHandle.standardError.write(Data("\ninterrupt: finishing this iteration and writing a checkpoint (Ctrl-C again to quit now)\n".utf8))
             self.request()
