@@ -86,6 +86,7 @@ public func trainDeepI2I(config: TrainingConfig, runDirectory: URL, resume: Bool
     try json.encode(record).write(to: runDirectory.appendingPathComponent("run.json"), options: .atomic)
 
     var stream = try BatchStream(loader: loader, position: position)
+    var reals = try RealSampler(config: config, inputs: loader, position: position)
     let samples = try SampleGrid(dataset: dataset, model: model, rows: config.sampleRows, seed: config.seed)
     let samplesDir = runDirectory.appendingPathComponent("samples")
     try fm.createDirectory(at: samplesDir, withIntermediateDirectories: true)
@@ -117,8 +118,8 @@ public func trainDeepI2I(config: TrainingConfig, runDirectory: URL, resume: Bool
             let batch = stream.next()
             var images = try ImageTensors.tensor(from: batch, device: model.device).images
             if hooks.injectNaNAt == iteration + 1 { images = try images * Double.nan }
-            batches.append(try MicroBatch.sample(images: images, classes: batch.labels, classCount: dataset.classCount,
-                                                 dimZ: model.config.dimZ, rng: samplingRNG))
+            batches.append(try MicroBatch.sample(images: images, classes: batch.labels, reals: reals?.next(device: model.device),
+                                                 classCount: dataset.classCount, dimZ: model.config.dimZ, rng: samplingRNG))
         }
         var losses: [String: Double]
         do {
