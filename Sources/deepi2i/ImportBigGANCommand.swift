@@ -46,7 +46,7 @@ struct ImportBigGANCommand: ParsableCommand {
         let model = try Transfer.makeModel(config: config, generatorWeights: gURL, discriminatorWeights: dURL, seed: seed)
         try ModelDirectory.save(model, to: outURL, provenance: [
             "source": "import-biggan", "generator": gURL.path, "discriminator": dURL.path, "classMap": classMap,
-        ])
+        ], trainedIterations: 0)
         print("wrote \(out): resolution \(config.resolution), G_ch \(config.generatorChannels), D_ch \(config.discriminatorChannels), \(config.classCount) embedding rows, \(names.count) classes, fusion levels \(config.fusionLevels)")
     }
 }

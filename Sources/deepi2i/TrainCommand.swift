@@ -24,7 +24,7 @@ struct TrainCommand: ParsableCommand {
     @Option var iterations: Int?
     @Option var phase1Iterations = 500
     @Option(help: "Images per optimizer step.") var batch = 32
-    @Option(help: "Micro-batches per step (gradient accumulation).") var accumulate = 4
+    @Option(help: "Micro-batches per step (gradient accumulation; official: 8 micro-batches of 4).") var accumulate = 8
     @Option(name: .customLong("g-lr")) var gLR = 1e-4
     @Option(name: .customLong("d-lr")) var dLR = 4e-4
     @Option(name: .customLong("a-lr")) var aLR = 4e-4
@@ -39,8 +39,15 @@ struct TrainCommand: ParsableCommand {
     var fusionWeights: String?
     @Flag(help: "No adaptor: encoder features are added to the generator directly.") var noAdaptor = false
     @Option(help: "Networks transferred from the GAN (any of G,D,E); the rest random.") var transfer = "G,D,E"
-    @Option(help: "Channel width for --scratch.") var channels = 64
+    @Option(help: "Channel width for --scratch (official: 96).") var channels = 96
     @Option(help: "Train on only the first N training images of each class (data-scarcity studies).") var trainPerClass: Int?
+    @Flag(help: "Reproduce the official G loss exactly: its reconstruction term compares rows 0 and 1 of D's features (the first two translations) instead of each translation with its own input.")
+    var officialReconPairing = false
+    @Option(help: "D's real images: independent (official: a second, separately shuffled loader with its own labels) or inputs (the images being translated).")
+    var dReals = DiscriminatorReals.independent.rawValue
+    @Option(help: "Fresh adaptor's init under transfer: pytorch (official: PyTorch's default conv init) or orthogonal.")
+    var adaptorInit = AdaptorInitialisation.pytorch.rawValue
+    @Flag(help: "Print the resolved training configuration as JSON and exit without training.") var printConfig = false
     @Option var seed: UInt64 = 0
     @Option var checkpointEvery = 1000
     @Option(help: "Checkpoints kept.") var keep = 3
@@ -56,6 +63,12 @@ struct TrainCommand: ParsableCommand {
             if let iterations { config.iterations = iterations }
         } else {
             config = try makeConfig()
+            if printConfig {
+                let json = JSONEncoder()
+                json.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try json.encode(config), as: UTF8.self))
+                return
+            }
             if FileManager.default.fileExists(atPath: runURL.appendingPathComponent("run.json").path) {
                 throw CommandFailure("\(out) already holds a run (use --resume, or another --out)")
             }
@@ -119,6 +132,13 @@ struct TrainCommand: ParsableCommand {
         }
         c.reconstructionDistance = distance
         c.reconstructionWeight = recWeight
+        c.officialReconPairing = officialReconPairing
+        guard let reals = DiscriminatorReals(rawValue: dReals) else { throw CommandFailure("--d-reals must be independent or inputs") }
+        c.discriminatorReals = reals
+        guard let ainit = AdaptorInitialisation(rawValue: adaptorInit) else {
+            throw CommandFailure("--adaptor-init must be pytorch or orthogonal")
+        }
+        c.adaptorInitialisation = ainit
         c.adversarialWeight = advWeight
         if let levels {
             let parsed = levels.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }

@@ -50,7 +50,8 @@ public enum TrainingCheckpoint {
         do {
             try AtomicDirectory.write(final) { tmp in
                 try ModelDirectory.save(step.model, to: tmp.appendingPathComponent("model"),
-                                        provenance: ["source": "deepi2i train", "iteration": String(state.iteration)])
+                                        provenance: ["source": "deepi2i train", "iteration": String(state.iteration)],
+                                        trainedIterations: (TrainingSetup.trainedIterations(before: state.config) ?? 0) + state.iteration)
                 let (tensors, steps) = try OptimizerSnapshot.tensors(optimizers: step.optimizers, samplingRNG: samplingRNG)
                 try StateDictFile.write(tensors, to: tmp.appendingPathComponent("state.safetensors"))
                 var state = state

@@ -32,7 +32,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var phase1Iterations = 500
     /// Images per optimizer step; split into `accumulate` micro-batches (official: 32 = 4 x 8).
     public var batchSize = 32
-    public var accumulate = 4
+    public var accumulate = 8
+    /// The fresh adaptor's init under transfer (nil in older configs: orthogonal, what they ran with).
+    public var adaptorInitialisation: AdaptorInitialisation? = .pytorch
     public var generatorLR = 1e-4
     public var discriminatorLR = 4e-4
     public var adaptorLR = 4e-4

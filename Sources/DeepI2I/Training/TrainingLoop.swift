@@ -144,7 +144,8 @@ public func trainDeepI2I(config: TrainingConfig, runDirectory: URL, resume: Bool
         _ = try saveCheckpoint()
     }
     try ModelDirectory.save(model, to: runDirectory.appendingPathComponent("model"),
-                            provenance: ["source": "deepi2i train", "iterations": String(iteration), "run": runDirectory.path])
+                            provenance: ["source": "deepi2i train", "iterations": String(iteration), "run": runDirectory.path],
+                            trainedIterations: (TrainingSetup.trainedIterations(before: config) ?? 0) + iteration)
     do {
         try LossCurves.plot(log: log.url, to: runDirectory.appendingPathComponent("losses.png"))
     } catch let e as Gnuplot.PlotError {

@@ -19,14 +19,17 @@ public struct TransferParts: Codable, Equatable, Sendable {
 }
 
 /// Builds DeepI2I models from a pretrained BigGAN, as the paper does: G from the generator (the EMA
-/// copy when there is one), D and E both from the discriminator, A freshly initialised.
+/// copy when there is one), D and E both from the discriminator, A freshly initialised (by default with
+/// PyTorch's default init, as the official adaptor).
 public enum Transfer {
     /// - Parameters:
     ///   - generatorWeights / discriminatorWeights: BigGAN-PyTorch state dicts (.pth zip or legacy, or safetensors).
     ///   - config: must fit the checkpoints; a mismatch names the first offending key and both shapes.
     public static func makeModel(config: ModelConfig, generatorWeights: URL?, discriminatorWeights: URL?,
-                                 parts: TransferParts = .all, seed: UInt64 = 0) throws -> DeepI2IModel {
+                                 parts: TransferParts = .all, seed: UInt64 = 0,
+                                 adaptorInitialisation: AdaptorInitialisation = .pytorch) throws -> DeepI2IModel {
         let model = try DeepI2IModel(config: config, seed: seed)
+        try adaptorInitialisation.apply(to: model.adaptor, seed: seed)
         if parts.generator {
             guard let url = generatorWeights else { throw ModelError.checkpoint("transfer of G needs generator weights") }
             try load(model.generator, from: url, role: "generator")
