@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["ImageIO", "CCodecs", "Pickle"]),
         .target(
             name: "DeepI2I",
-            dependencies: ["Torch", "ImageIO", "Datasets", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Torch", "CheckpointFormats", "ImageIO", "Datasets", .product(name: "Logging", package: "swift-log")]
         ),
         // Inference front ends shared by the CLI and the server: translate/morph and the HTTP app.
         .target(

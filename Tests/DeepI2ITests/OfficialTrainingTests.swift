@@ -120,4 +120,40 @@ final class OfficialTrainingTests: XCTestCase {
         XCTAssertEqual(mb.realClasses, Array(repeating: 1, count: 8))
         XCTAssertNotEqual(mb.discriminatorTargets, mb.generatorTargets)
     }
+
+    /// `train` starts G's and D's Adam from imported BigGAN optimizer states, and says so when there are none.
+    func testImportedOptimizerStatesStartTheRun() throws {
+        let fx = try XCTUnwrap(Self.fixture)
+        let model = try TrainingSetup.make(fx.config(), dataset: PackedDataset(at: fx.data)).model
+        final class Lines { var text = "" }
+        func train(_ dir: URL, _ name: String) throws -> (log: String, steps: [String: Int]) {
+            var config = fx.config(.model(directory: dir.path))
+            config.iterations = 1
+            config.phase1Iterations = 0
+            let lines = Lines()
+            var hooks = fx.quiet
+            hooks.log = { lines.text += $0 + "\n" }
+            let run = fx.run(name)
+            _ = try trainDeepI2I(config: config, runDirectory: run, hooks: hooks)
+            let latest = try XCTUnwrap(TrainingCheckpoint.latest(run))
+            return (lines.text, try TrainingCheckpoint.readState(latest).optimizerSteps)
+        }
+        let plain = fx.run("no-optim")
+        try ModelDirectory.save(model, to: plain, trainedIterations: 0)
+        let fresh = try train(plain, "fresh")
+        XCTAssertTrue(fresh.log.contains("fresh Adam"), fresh.log)
+        XCTAssertEqual(fresh.steps["G"], 1)
+
+        let imported = fx.run("with-optim")
+        try ModelDirectory.save(model, to: imported, trainedIterations: 0)
+        func state(_ m: Module) throws -> ImportedOptimizers.State {
+            .init(step: 7, moments: try m.namedParameters().map { ($0.name, try Tensor.zeros($0.tensor.shape), try Tensor.ones($0.tensor.shape)) })
+        }
+        try ImportedOptimizers.write(["G": try state(model.generator), "D": try state(model.discriminator)], to: imported)
+        let used = try train(imported, "imported")
+        XCTAssertTrue(used.log.contains("G at step 7, D at step 7"), used.log)
+        XCTAssertEqual(used.steps["G"], 8)
+        XCTAssertEqual(used.steps["D"], 8)
+        XCTAssertEqual(used.steps["A"], 1)
+    }
 }

@@ -70,6 +70,8 @@ public func trainDeepI2I(config: TrainingConfig, runDirectory: URL, resume: Bool
         iteration = state.iteration
         position = state.position
         hooks.log("resuming from \(checkpoint.lastPathComponent) (iteration \(iteration), phase \(state.phase))")
+    } else {
+        try ImportedOptimizers.apply(config, to: step, log: hooks.log)
     }
     let phase = { (i: Int) in i < roles.phase1Iterations ? 1 : 2 }
 
