@@ -108,5 +108,9 @@ final class TrajectoryCheckTests: XCTestCase {
         let r = try reals.run()
         XCTAssertFalse(try XCTUnwrap(r.first { $0.name == "iteration 1 D_loss_real" }).passed)
         XCTAssertGreaterThan(r.filter { !$0.passed }.count, 10)
+        func error(_ results: [ReferenceComparison], _ name: String) -> Double { results.first { $0.name == name }?.error ?? .nan }
+        print("trajectory iteration 1: intended pairing G_loss error \(error(p, "iteration 1 G_loss")); "
+              + "--d-reals inputs D_loss_real error \(error(r, "iteration 1 D_loss_real")), "
+              + "\(r.filter { !$0.passed }.count) of \(r.count) comparisons fail")
     }
 }
