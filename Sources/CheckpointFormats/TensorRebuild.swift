@@ -69,6 +69,7 @@ struct TensorCollector {
     private var cache: [String: [UInt8]] = [:]
     private(set) var tensors: [(name: String, tensor: HostTensor)] = []
     private(set) var skipped: [String] = []
+    private(set) var scalars: [String: Double] = [:]
 
     init(file: String, bigEndian: Bool, loadStorage: @escaping (StorageID) throws -> [UInt8]) {
         self.file = file
@@ -107,6 +108,7 @@ struct TensorCollector {
         case .list(let items), .tuple(let items):
             for (i, item) in items.enumerated() { try walk(item, name: TensorCollector.join(name, String(i))) }
         default:
+            if let number = value.doubleValue { scalars[name] = number }
             skipped.append(name)
         }
     }
