@@ -81,7 +81,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["ImageIO", "CCodecs", "Pickle", "Support"]),
         // TensorBoard event files: Event/Summary messages and TFRecord framing.
         .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "DeepI2I", dependencies: ["Torch", "ImageIO", "Datasets", "TensorBoard", "Support"]),
+        .target(name: "DeepI2I", dependencies: ["Torch", "CheckpointFormats", "ImageIO", "Datasets", "TensorBoard", "Support"]),
         // Inference front ends shared by the CLI and the server: translate/morph and the HTTP app.
         .target(
             name: "DeepI2IServe",

@@ -101,6 +101,7 @@ struct TensorCollector {
     static let expansionAllowance = 256 << 20
     private(set) var tensors: [(name: String, tensor: HostTensor)] = []
     private(set) var skipped: [String] = []
+    private(set) var scalars: [String: Double] = [:]
 
     init(file: String, bigEndian: Bool, loadStorage: @escaping (StorageID) throws -> [UInt8]) {
         self.file = file
@@ -141,6 +142,7 @@ struct TensorCollector {
         case .list(let items), .tuple(let items):
             for (i, item) in items.enumerated() { try walk(item, name: TensorCollector.join(name, String(i))) }
         default:
+            if let number = value.doubleValue { scalars[name] = number }
             skipped.append(name)
         }
     }

@@ -8,6 +8,8 @@ public struct TorchCheckpointContents: Sendable {
     public var tensors: [(name: String, tensor: HostTensor)]
     /// Names of non-tensor entries (numbers, strings, unsupported tensor kinds), skipped.
     public var skipped: [String]
+    /// The skipped entries that are plain numbers (e.g. an optimizer state's integer `step`), with their values.
+    public var scalars: [String: Double] = [:]
 }
 
 /// Reader for PyTorch `torch.save` files, without libtorch.
@@ -43,6 +45,6 @@ public enum TorchCheckpoint {
                         loadStorage: @escaping (StorageID) throws -> [UInt8]) throws -> TorchCheckpointContents {
         var collector = TensorCollector(file: file, bigEndian: bigEndian, loadStorage: loadStorage)
         try collector.collect(root)
-        return TorchCheckpointContents(tensors: collector.tensors, skipped: collector.skipped)
+        return TorchCheckpointContents(tensors: collector.tensors, skipped: collector.skipped, scalars: collector.scalars)
     }
 }

@@ -26,6 +26,8 @@ struct ImportBigGANCommand: ParsableCommand {
     @Option(help: "Semantic map, a class with no WordNet match: mean (of all rows) or a row number.")
     var classFallback = "mean"
     @Option(help: "Seed of the fresh adaptor.") var seed: UInt64 = 0
+    @Option(parsing: .upToNextOption, help: "BigGAN's optimizer states G_optim.pth D_optim.pth (train starts G's and D's Adam from them, as the official run).")
+    var optimizers: [String] = []
     @Flag(help: "Replace an existing output directory (only a model deepi2i wrote).") var overwrite = false
 
     func run() throws {
@@ -56,7 +58,15 @@ struct ImportBigGANCommand: ParsableCommand {
         config = model.config
         try ModelDirectory.save(model, to: outURL, provenance: [
             "source": "import-biggan", "generator": gURL.path, "discriminator": dURL.path, "classMap": classMap,
-        ], records: [ClassMapRecord.fileName: ClassMapRecord(classMap: classMap, options: options, layout: layout).encoded()])
+        ], records: [ClassMapRecord.fileName: ClassMapRecord(classMap: classMap, options: options, layout: layout).encoded()],
+           trainedIterations: 0)
+        if !optimizers.isEmpty {
+            guard optimizers.count == 2 else { throw CommandFailure("--optimizers takes two files: G_optim.pth D_optim.pth") }
+            let states = try ImportedOptimizers.importStates(
+                generatorOptimizer: URL(fileURLWithPath: optimizers[0]), discriminatorOptimizer: URL(fileURLWithPath: optimizers[1]),
+                generatorWeights: gURL, discriminatorWeights: dURL, model: model, into: outURL)
+            print("optimizer states: G step \(states["G"]!.step), D step \(states["D"]!.step)")
+        }
         print("wrote \(out): resolution \(config.resolution), G_ch \(config.generatorChannels), D_ch \(config.discriminatorChannels), \(config.classCount) embedding rows, \(names.count) classes, fusion levels \(config.fusionLevels)")
     }
 }

@@ -9,7 +9,7 @@ struct ReferenceCheckCommand: ParsableCommand {
         discussion: "Exit status 0 only when every comparison is within the reference README's tolerances."
     )
 
-    @Argument(help: "Reference folder with config.json, G/D/E/A weights, cases, grads and buffers.")
+    @Argument(help: "Reference folder: network vectors (config.json, G/D/E/A weights, cases, grads, buffers) or a training trajectory (config.json family biggan-trajectory).")
     var folder: String
 
     @Flag(help: "Print only failures and the summary.")
@@ -18,19 +18,23 @@ struct ReferenceCheckCommand: ParsableCommand {
     func run() throws {
         let url = URL(fileURLWithPath: folder)
         var failed = 0
+        var noise = 0
         let report = { (c: ReferenceComparison) in
             if !c.passed { failed += 1 }
-            if !quiet || !c.passed {
-                let status = c.passed ? "PASS" : "FAIL"
-                print("\(status)  \(c.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(c.name.padding(toLength: 48, withPad: " ", startingAt: 0)) error \(String(format: "%.3e", c.error))  (tolerance \(String(format: "%.0e", c.tolerance)))")
+            if c.passed && !c.strictlyPassed { noise += 1 }
+            if !quiet || !c.strictlyPassed {
+                let status = c.strictlyPassed ? "PASS " : c.passed ? "NOISE" : "FAIL "
+                print("\(status)  \(c.kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(c.name.padding(toLength: 60, withPad: " ", startingAt: 0)) error \(String(format: "%.3e", c.error))  (tolerance \(String(format: "%.0e", c.tolerance)))\(c.noiseFloorNote.map { "  [\($0)]" } ?? "")")
             }
         }
         let results: [ReferenceComparison]
         switch try ReferenceFamily.of(folder: url) {
         case .biggan: results = try ReferenceCheck(folder: url).run(report: report)
         case .stylegan: results = try StyleGANReferenceCheck(folder: url).run(report: report)
+        case .trajectory: results = try TrajectoryCheck(folder: url).run(report: report)
         }
-        print("\(results.count - failed)/\(results.count) comparisons within tolerance")
+        print("\(results.count - failed)/\(results.count) comparisons within tolerance"
+              + (noise > 0 ? " (\(noise) of them only within the noise-floor allowance)" : ""))
         if failed > 0 { throw ExitCode(1) }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import DeepI2I
 import Foundation
+import Support
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,8 +45,15 @@ struct TrainCommand: ParsableCommand {
     var fusionWeights: String?
     @Flag(help: "No adaptor: encoder features are added to the generator directly.") var noAdaptor = false
     @Option(help: "Networks transferred from the GAN (any of G,D,E); the rest random.") var transfer = "G,D,E"
-    @Option(help: "Channel width for --scratch.") var channels = 64
+    @Option(help: "Channel width for --scratch (official: 96).") var channels = 96
     @Option(help: "Train on only the first N training images of each class (data-scarcity studies).") var trainPerClass: Int?
+    @Flag(help: "Reproduce the official G loss exactly: its reconstruction term compares rows 0 and 1 of D's features (the first two translations) instead of each translation with its own input.")
+    var officialReconPairing = false
+    @Option(help: "D's real images: independent (official: a second, separately shuffled loader with its own labels) or inputs (the images being translated) (default \(defaults.discriminatorReals?.rawValue ?? "inputs")).")
+    var dReals: String?
+    @Option(help: "Fresh adaptor's init under transfer: pytorch (official: PyTorch's default conv init) or orthogonal (default \(defaults.adaptorInitialisation?.rawValue ?? "orthogonal")).")
+    var adaptorInit: String?
+    @Flag(help: "Print the resolved training configuration as JSON and exit without training.") var printConfig = false
     @Option(help: "(default \(defaults.seed))") var seed: UInt64?
     @Option(help: "(default \(defaults.checkpointEvery))") var checkpointEvery: Int?
     @Option(help: "Checkpoints kept (default \(defaults.keepCheckpoints)).") var keep: Int?
@@ -66,6 +74,10 @@ struct TrainCommand: ParsableCommand {
             if let iterations { config.iterations = iterations }
         } else {
             config = try makeConfig()
+            if printConfig {
+                print(String(decoding: try JSONFile.encode(config), as: UTF8.self))
+                return
+            }
         }
         // A run grows in place for hours: the old one waits aside until the new one has finished.
         let aside = plan == .replace ? try OutputFolder.setAside(runURL) : nil
@@ -129,6 +141,17 @@ struct TrainCommand: ParsableCommand {
         }
         set(recWeight, \.reconstructionWeight)
         set(advWeight, \.adversarialWeight)
+        if officialReconPairing { c.officialReconPairing = true }
+        if let dReals {
+            guard let reals = DiscriminatorReals(rawValue: dReals) else { throw CommandFailure("--d-reals must be independent or inputs") }
+            c.discriminatorReals = reals
+        }
+        if let adaptorInit {
+            guard let initialisation = AdaptorInitialisation(rawValue: adaptorInit) else {
+                throw CommandFailure("--adaptor-init must be pytorch or orthogonal")
+            }
+            c.adaptorInitialisation = initialisation
+        }
         if let levels {
             let parsed = levels.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { throw CommandFailure("--levels: expected widths like 32,16,8,4") }

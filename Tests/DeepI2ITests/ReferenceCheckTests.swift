@@ -59,3 +59,58 @@ final class ReferenceCheckTests: XCTestCase {
         }
     }
 }
+
+/// Four iterations of the official training function (shared/golden/trajectory128) replayed through
+/// DeepI2IStep with the official reconstruction pairing and D's own reals.
+final class TrajectoryCheckTests: XCTestCase {
+    func folder() throws -> URL {
+        let url = TestPaths.golden.deletingLastPathComponent().appendingPathComponent("trajectory128")
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path),
+                          "trajectory vectors not found at \(url.path)")
+        return url
+    }
+
+    func testReplayMatchesTheOfficialTrainingFunction() throws {
+        let url = try folder()
+        XCTAssertEqual(try ReferenceFamily.of(folder: url), .trajectory)
+        XCTAssertEqual(try ReferenceFamily.of(folder: TestPaths.requireGolden()), .biggan)
+        let results = try TrajectoryCheck(folder: url).run()
+        // 4 iterations x 3 losses, and every one of the 393 official tensors after iterations 1, 2 and 4.
+        XCTAssertEqual(results.filter { $0.kind == .loss }.count, 12)
+        XCTAssertEqual(results.filter { $0.kind != .loss }.count, 3 * 393)
+        for failure in results where !failure.passed {
+            XCTFail("\(failure.name): error \(failure.error) > \(failure.tolerance)")
+        }
+        // Phase 1 leaves G's parameters bit-identical; E's parameters never change.
+        let exact = results.filter { $0.name.hasSuffix("(bit-identical)") }
+        XCTAssertEqual(exact.filter { $0.name.contains(" G.") }.count, 2 * 62, "G parameters in iterations 1, 2")
+        XCTAssertGreaterThan(exact.filter { $0.name.contains(" E.") }.count, 0)
+        for c in exact { XCTAssertEqual(c.error, 0, c.name) }
+        // Losses before any update are strict; the noise-floor allowance stays rare.
+        for c in results where c.kind == .loss && c.name.hasPrefix("iteration 1 ") {
+            XCTAssertTrue(c.strictlyPassed, "\(c.name): \(c.error)")
+        }
+        XCTAssertLessThan(results.filter { !$0.strictlyPassed }.count, results.count / 50)
+    }
+
+    /// The check has teeth: deepi2i's own pairing, or D seeing the inputs as reals, fails at iteration 1.
+    func testCatchesTheIntendedPairingAndTheFormerDStep() throws {
+        var pairing = try TrajectoryCheck(folder: folder())
+        pairing.replayedIterations = 1
+        pairing.training.officialReconPairing = false
+        let p = try pairing.run()
+        XCTAssertFalse(try XCTUnwrap(p.first { $0.name == "iteration 1 G_loss" }).passed)
+        XCTAssertTrue(try XCTUnwrap(p.first { $0.name == "iteration 1 D_loss_real" }).strictlyPassed)
+
+        var reals = try TrajectoryCheck(folder: folder())
+        reals.replayedIterations = 1
+        reals.training.discriminatorReals = .inputs
+        let r = try reals.run()
+        XCTAssertFalse(try XCTUnwrap(r.first { $0.name == "iteration 1 D_loss_real" }).passed)
+        XCTAssertGreaterThan(r.filter { !$0.passed }.count, 10)
+        func error(_ results: [ReferenceComparison], _ name: String) -> Double { results.first { $0.name == name }?.error ?? .nan }
+        print("trajectory iteration 1: intended pairing G_loss error \(error(p, "iteration 1 G_loss")); "
+              + "--d-reals inputs D_loss_real error \(error(r, "iteration 1 D_loss_real")), "
+              + "\(r.filter { !$0.passed }.count) of \(r.count) comparisons fail")
+    }
+}

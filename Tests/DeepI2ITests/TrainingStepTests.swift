@@ -74,7 +74,10 @@ final class TrainingStepTests: XCTestCase {
         let full = try batch(dataset, [0, 1, 2, 3], step, seed: 5)
         func half(_ r: Range<Int>) throws -> MicroBatch {
             MicroBatch(images: try full.images.narrow(dim: 0, start: r.lowerBound, length: r.count),
-                       classes: Array(full.classes[r]), targets: Array(full.targets[r]),
+                       classes: Array(full.classes[r]),
+                       realImages: try full.realImages.narrow(dim: 0, start: r.lowerBound, length: r.count),
+                       realClasses: Array(full.realClasses[r]), discriminatorTargets: Array(full.discriminatorTargets[r]),
+                       generatorTargets: Array(full.generatorTargets[r]),
                        zDiscriminator: try full.zDiscriminator.narrow(dim: 0, start: r.lowerBound, length: r.count),
                        zGenerator: try full.zGenerator.narrow(dim: 0, start: r.lowerBound, length: r.count))
         }

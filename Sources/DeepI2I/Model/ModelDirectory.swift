@@ -16,6 +16,9 @@ public enum ModelDirectory {
         public var model: ModelConfig
         /// Free-form notes on where the weights came from (import source, training run, iteration).
         public var provenance: [String: String]
+        /// DeepI2I training iterations these weights have had: 0 for a fresh import (so `train --from-model`
+        /// starts with phase 1), nil where unknown (models written before this field: treated as trained).
+        public var trainedIterations: Int?
     }
 
     /// Which networks a command needs.
@@ -80,13 +83,15 @@ public enum ModelDirectory {
     /// Writes the model atomically: into a temporary sibling folder, then renamed over `dir`. `records`
     /// are further files (name -> contents) written with it, such as an import's `class-map.json`.
     public static func save(_ model: DeepI2IModel, to dir: URL, provenance: [String: String] = [:],
-                            includeDiscriminator: Bool = true, records: [String: Data] = [:]) throws {
+                            includeDiscriminator: Bool = true, records: [String: Data] = [:],
+                            trainedIterations: Int? = nil) throws {
         try OutputFolder.requireReplaceable(dir, as: .model)
         try AtomicDirectory.write(dir) { tmp in
             for (name, contents) in records {
                 try contents.write(to: tmp.appendingPathComponent(name), options: .atomic)
             }
-            let doc = Document(format: format, version: version, model: model.config, provenance: provenance)
+            let doc = Document(format: format, version: version, model: model.config, provenance: provenance,
+                               trainedIterations: trainedIterations)
             try AtomicDirectory.writeJSON(doc, to: configURL(tmp))
             for (name, network) in model.networks where includeDiscriminator || name != "D" {
                 try StateDictFile.write(network.stateDict() + officialUnusedEntries(of: name, in: model),

@@ -5,6 +5,8 @@ import Foundation
 public enum ReferenceFamily: String, Sendable {
     case biggan
     case stylegan
+    /// A recorded run of the official BigGAN DeepI2I training function (`TrajectoryCheck`).
+    case trajectory = "biggan-trajectory"
 
     public static func of(folder: URL) throws -> ReferenceFamily {
         let url = folder.appendingPathComponent("config.json")
@@ -16,7 +18,7 @@ public enum ReferenceFamily: String, Sendable {
             throw ModelError.checkpoint("\(url.path) is not a JSON object")
         }
         guard let family = ReferenceFamily(rawValue: name) else {
-            throw ModelError.checkpoint("\(url.path): unknown model family \(name) (known: biggan, stylegan)")
+            throw ModelError.checkpoint("\(url.path): unknown model family \(name) (known: biggan, stylegan, biggan-trajectory)")
         }
         return family
     }

@@ -1,31 +1,56 @@
 import Foundation
 import Torch
 
-/// The inputs of one micro-batch: real images with their classes, target classes for the translations,
-/// and the noise of the D step and of the G step (drawn up front so the random stream is fixed).
+/// The inputs of one micro-batch (one D accumulation and one G accumulation of the official
+/// `train_fns.train`): the images to translate with their classes; the real images D sees with their
+/// own labels (official: an independent draw from a second, separately shuffled loader); and the target
+/// classes and noise of the D step and of the G step, each drawn separately as `y_.sample_()` /
+/// `z_.sample_()` are before every accumulation.
 public struct MicroBatch {
     public var images: Tensor
     public var classes: [Int]
-    public var targets: [Int]
+    public var realImages: Tensor
+    public var realClasses: [Int]
+    public var discriminatorTargets: [Int]
+    public var generatorTargets: [Int]
     public var zDiscriminator: Tensor
     public var zGenerator: Tensor
 
-    public init(images: Tensor, classes: [Int], targets: [Int], zDiscriminator: Tensor, zGenerator: Tensor) {
+    public init(images: Tensor, classes: [Int], realImages: Tensor, realClasses: [Int], discriminatorTargets: [Int],
+                generatorTargets: [Int], zDiscriminator: Tensor, zGenerator: Tensor) {
         self.images = images
         self.classes = classes
-        self.targets = targets
+        self.realImages = realImages
+        self.realClasses = realClasses
+        self.discriminatorTargets = discriminatorTargets
+        self.generatorTargets = generatorTargets
         self.zDiscriminator = zDiscriminator
         self.zGenerator = zGenerator
     }
 
-    /// Targets uniform over the dataset's `classCount` classes and z ~ N(0, I), all from `rng`.
-    public static func sample(images: Tensor, classes: [Int], classCount: Int, dimZ: Int,
-                              rng: RandomGenerator) throws -> MicroBatch {
+    /// D's reals are the inputs themselves and both steps share the target classes (deepi2i before
+    /// issue #20; `--d-reals inputs`).
+    public init(images: Tensor, classes: [Int], targets: [Int], zDiscriminator: Tensor, zGenerator: Tensor) {
+        self.init(images: images, classes: classes, realImages: images, realClasses: classes,
+                  discriminatorTargets: targets, generatorTargets: targets,
+                  zDiscriminator: zDiscriminator, zGenerator: zGenerator)
+    }
+
+    /// Targets uniform over the dataset's `classCount` classes and z ~ N(0, I), all from `rng`, in the
+    /// official order: D's targets and noise, then G's. `reals` nil: D sees the inputs as its reals.
+    public static func sample(images: Tensor, classes: [Int], reals: (images: Tensor, classes: [Int])? = nil,
+                              classCount: Int, dimZ: Int, rng: RandomGenerator) throws -> MicroBatch {
         let n = classes.count
-        let targets = try Tensor.randint(0, classCount, [n], generator: rng).toArray(of: Int64.self).map(Int.init)
+        func targets() throws -> [Int] {
+            try Tensor.randint(0, classCount, [n], generator: rng).toArray(of: Int64.self).map(Int.init)
+        }
+        let tD = try targets()
         let zD = try Tensor.randn([n, dimZ], generator: rng, device: images.device)
+        let tG = try targets()
         let zG = try Tensor.randn([n, dimZ], generator: rng, device: images.device)
-        return MicroBatch(images: images, classes: classes, targets: targets, zDiscriminator: zD, zGenerator: zG)
+        return MicroBatch(images: images, classes: classes, realImages: reals?.images ?? images,
+                          realClasses: reals?.classes ?? classes, discriminatorTargets: tD, generatorTargets: tG,
+                          zDiscriminator: zD, zGenerator: zG)
     }
 }
 
@@ -41,6 +66,9 @@ public final class DeepI2IStep {
     public let encoderOptimizer: Adam?
     public let reconstructionWeights: [Int: Double]
     public let trainsEncoder: Bool
+    /// The unscaled losses of the last micro-batch of the last D and G steps (the official `train()`
+    /// returns these rather than averages over the accumulations).
+    public private(set) var lastMicroBatchLosses: [String: Double] = [:]
 
     public init(model: DeepI2IModel, config: TrainingConfig, trainsEncoder: Bool) throws {
         self.model = model
@@ -72,7 +100,8 @@ public final class DeepI2IStep {
         try Tensor(classes.map { Int64(model.config.embeddingRow(forClass: $0)) }, device: model.device)
     }
 
-    /// D step: hinge on real (x, y) against detached translations G(z, e_y', A(E(x))) labelled y'.
+    /// D step: hinge on the reals (x_real, y_real) against detached translations G(z, e_y', A(E(x)))
+    /// of the inputs, labelled y'.
     @discardableResult
     public func discriminatorStep(_ batches: [MicroBatch], check: Bool = true, apply: Bool = true) throws -> [String: Double] {
         try model.discriminator.freeze(false)
@@ -80,16 +109,21 @@ public final class DeepI2IStep {
         var real = 0.0, fake = 0.0
         let k = Double(batches.count)
         for mb in batches {
-            let n = mb.classes.count
-            let translated = try withNoGrad { try model.translate(mb.images, classes: mb.targets, z: mb.zDiscriminator) }
+            let n = mb.classes.count, nReal = mb.realClasses.count
+            let translated = try withNoGrad {
+                try model.translate(mb.images, classes: mb.discriminatorTargets, z: mb.zDiscriminator)
+            }
             // One D pass over [fakes; reals], as BigGAN's G_D does: one power iteration per step.
-            let logits = try model.discriminator(Tensor.cat([translated, mb.images]),
-                                                 rows: Tensor.cat([rows(mb.targets), rows(mb.classes)])).logit
-            let (lReal, lFake) = try Losses.discriminatorHinge(real: logits.narrow(dim: 0, start: n, length: n),
+            let logits = try model.discriminator(Tensor.cat([translated, mb.realImages]),
+                                                 rows: Tensor.cat([rows(mb.discriminatorTargets), rows(mb.realClasses)])).logit
+            let (lReal, lFake) = try Losses.discriminatorHinge(real: logits.narrow(dim: 0, start: n, length: nReal),
                                                                fake: logits.narrow(dim: 0, start: 0, length: n))
             try ((lReal + lFake) / k).backward()
-            real += try lReal.item() / k
-            fake += try lFake.item() / k
+            let (r, f) = (try lReal.item(), try lFake.item())
+            lastMicroBatchLosses["D_real"] = r
+            lastMicroBatchLosses["D_fake"] = f
+            real += r / k
+            fake += f / k
         }
         let losses = ["D_real": real, "D_fake": fake, "D": real + fake]
         if check { try Self.checkFinite(losses) }
@@ -98,7 +132,8 @@ public final class DeepI2IStep {
     }
 
     /// G/A step: adversarial -mean D(fake, y') plus the feature reconstruction between each translation
-    /// and its own input, through the trainable D (whose parameters get no gradient here).
+    /// and its own input, through the trainable D (whose parameters get no gradient here). With
+    /// `officialReconPairing`, the official code's reconstruction pairing (see `Losses.officialReconstruction`).
     @discardableResult
     public func generatorStep(_ batches: [MicroBatch], phase: Int, check: Bool = true, apply: Bool = true) throws -> [String: Double] {
         try model.discriminator.freeze(true)
@@ -110,20 +145,30 @@ public final class DeepI2IStep {
         let k = Double(batches.count)
         for mb in batches {
             let n = mb.classes.count
-            let translated = try model.translate(mb.images, classes: mb.targets, z: mb.zGenerator)
-            // As the official code: D once on [translations; inputs], then each translation's features
-            // against its own input's (the intended pairing).
+            let translated = try model.translate(mb.images, classes: mb.generatorTargets, z: mb.zGenerator)
+            // As the official code: D once on [translations; inputs].
             let (logits, features) = try model.discriminator(Tensor.cat([translated, mb.images]),
-                                                             rows: Tensor.cat([rows(mb.targets), rows(mb.classes)]))
-            let fakeFeatures = try features.mapValues { try $0.narrow(dim: 0, start: 0, length: n) }
-            let realFeatures = try features.mapValues { try $0.narrow(dim: 0, start: n, length: n) }
+                                                             rows: Tensor.cat([rows(mb.generatorTargets), rows(mb.classes)]))
             let adv = try Losses.generatorHinge(fake: logits.narrow(dim: 0, start: 0, length: n))
-            let rec = try Losses.reconstruction(fake: fakeFeatures, real: realFeatures, weights: reconstructionWeights,
+            let rec: Tensor
+            if config.officialReconPairing == true {
+                rec = try Losses.officialReconstruction(features: features, weights: reconstructionWeights,
+                                                        distance: config.reconstructionDistance)
+            } else {
+                // Each translation's features against its own input's (the intended pairing).
+                let fakeFeatures = try features.mapValues { try $0.narrow(dim: 0, start: 0, length: n) }
+                let realFeatures = try features.mapValues { try $0.narrow(dim: 0, start: n, length: n) }
+                rec = try Losses.reconstruction(fake: fakeFeatures, real: realFeatures, weights: reconstructionWeights,
                                                 distance: config.reconstructionDistance)
+            }
             let total = try adv * config.adversarialWeight + rec * config.reconstructionWeight
             try (total / k).backward()
-            adversarial += try adv.item() / k
-            reconstruction += try rec.item() / k
+            let (a, r) = (try adv.item(), try rec.item())
+            lastMicroBatchLosses["G_adv"] = a
+            lastMicroBatchLosses["G_rec"] = r
+            lastMicroBatchLosses["G"] = try total.item()
+            adversarial += a / k
+            reconstruction += r / k
         }
         let losses = ["G_adv": adversarial, "G_rec": reconstruction,
                       "G": adversarial * config.adversarialWeight + reconstruction * config.reconstructionWeight]

@@ -33,6 +33,26 @@ public enum Losses {
         return total
     }
 
+    /// The official code's reconstruction term, index bug included (`--official-recon-pairing`), from D's
+    /// features of [translations; inputs]: rows 0 and 1 of each feature map (`M_regu[-1][k][0]` against
+    /// `[1]`, i.e. the first two translations of the micro-batch against each other), summed from the
+    /// widest width down as the official feature dict is ordered. This is the loss the paper's runs used.
+    public static func officialReconstruction(features: [Int: Tensor], weights: [Int: Double],
+                                              distance: ReconstructionDistance) throws -> Tensor {
+        var total: Tensor?
+        for (width, w) in weights.sorted(by: { $0.key > $1.key }) where w != 0 {
+            guard let f = features[width] else {
+                throw ModelError.badInput("no discriminator feature at width \(width) for the reconstruction loss")
+            }
+            guard f.size(0) >= 2 else { throw ModelError.badInput("the official pairing needs at least 2 rows") }
+            let a = try f.narrow(dim: 0, start: 0, length: 1), b = try f.narrow(dim: 0, start: 1, length: 1)
+            let term = distance == .mse ? try Functional.mseLoss(a, b) : try Functional.l1Loss(a, b)
+            total = try total.map { try $0.adding(term, alpha: w) } ?? (term * w)
+        }
+        guard let total else { throw ModelError.badInput("reconstruction loss has no weighted width") }
+        return total
+    }
+
     /// The official weights: 0.1 at widths 4, 8, 16 and 0.01 at 32 (other widths of other resolutions: 0.1).
     public static func officialReconstructionWeights(levels: [Int]) -> [Int: Double] {
         Dictionary(uniqueKeysWithValues: levels.map { ($0, $0 >= 32 ? 0.01 : 0.1) })

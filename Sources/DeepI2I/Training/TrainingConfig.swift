@@ -13,6 +13,14 @@ public enum Initialisation: Codable, Equatable, Sendable {
     public var isScratch: Bool { if case .scratch = self { return true } else { return false } }
 }
 
+/// Where the D step takes its real images from.
+public enum DiscriminatorReals: String, Codable, Sendable, CaseIterable {
+    /// As the official code: a second, independently shuffled loader with its own labels.
+    case independent
+    /// The images being translated in the same micro-batch (deepi2i before issue #20).
+    case inputs
+}
+
 /// Everything that defines a DeepI2I training run. The defaults are the paper's / official code's;
 /// the struct is written to `RUN_DIR/run.json` and next to every checkpoint so a snapshot says how it was made.
 public struct TrainingConfig: Codable, Equatable, Sendable {
@@ -24,7 +32,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var phase1Iterations = 500
     /// Images per optimizer step; split into `accumulate` micro-batches (official: 32 = 4 x 8).
     public var batchSize = 32
-    public var accumulate = 4
+    public var accumulate = 8
+    /// The fresh adaptor's init under transfer (nil in older configs: orthogonal, what they ran with).
+    public var adaptorInitialisation: AdaptorInitialisation? = .pytorch
     public var generatorLR = 1e-4
     public var discriminatorLR = 4e-4
     public var adaptorLR = 4e-4
@@ -34,6 +44,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var beta2 = 0.999
     public var adamEps = 1e-6
     public var reconstructionDistance: ReconstructionDistance = .mse
+    /// The official code's G loss exactly (`Losses.officialGenerator`: reconstruction between rows 0 and 1
+    /// of D's features, adversarial term from row 0), as the paper's runs trained. nil (configs written
+    /// before the option) or false: each translation against its own input, adversarial over every fake.
+    public var officialReconPairing: Bool?
+    /// Where D's real images come from (nil in older configs: `.inputs`, the behaviour they ran with).
+    public var discriminatorReals: DiscriminatorReals? = .independent
     public var adversarialWeight = 1.0
     public var reconstructionWeight = 1.0
     /// Active fusion levels (nil: the model's default levels).

@@ -23,7 +23,7 @@ public func trainDeepI2I(config: TrainingConfig, runDirectory: URL, resume: Bool
     try config.validate()
     try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
     let checkpoint = resume ? try TrainingCheckpoint.resumable(runDirectory, family: DeepI2ITraining.self).url : nil
-    let family = try DeepI2ITraining(config: config, resumingFrom: checkpoint, device: device)
+    let family = try DeepI2ITraining(config: config, resumingFrom: checkpoint, device: device, log: hooks.log)
     return try TrainingDriver(family: family, run: RunLayout(runDirectory), stop: stop, hooks: hooks)
         .train(resumingFrom: checkpoint)
 }
@@ -40,11 +40,17 @@ public final class DeepI2ITraining: TrainingFamily {
     let loader: DataLoader
     let roles: (trainsEncoder: Bool, phase1Iterations: Int)
     var stream: BatchStream
+    /// D's reals (official: an independent loader); nil when D sees the inputs (`--d-reals inputs`).
+    var reals: RealSampler?
     let samples: SampleGrid
+    /// DeepI2I iterations the starting weights had before this run (a `--from-model` model's record).
+    let trainedBefore: Int
 
     /// Builds the networks as the paper says, or, when resuming, in the shape saved in `checkpoint`
-    /// (the driver then restores their weights).
-    public init(config: TrainingConfig, resumingFrom checkpoint: URL? = nil, device: Device = .cpu) throws {
+    /// (the driver then restores their weights). A new run starts G's and D's Adam from imported
+    /// optimizer states where its starting weights have them (`log` says which).
+    public init(config: TrainingConfig, resumingFrom checkpoint: URL? = nil, device: Device = .cpu,
+                log: (String) -> Void = TrainingHooks().log) throws {
         self.config = config
         do { dataset = try PackedDataset(at: URL(fileURLWithPath: config.data)) } catch {
             throw TrainingError.data("cannot open \(config.data): \(describe(error))")
@@ -60,11 +66,14 @@ public final class DeepI2ITraining: TrainingFamily {
         try model.to(device)
         model.train()
         trainer = try DeepI2IStep(model: model, config: config, trainsEncoder: roles.trainsEncoder)
+        if checkpoint == nil { try ImportedOptimizers.apply(config, to: trainer, log: log) }
+        trainedBefore = TrainingSetup.trainedIterations(before: config) ?? 0
         // z and target classes come from this generator; its state is part of every checkpoint.
         samplingRNG = try RandomGenerator(seed: config.seed)
         loader = try DataLoader(dataset: dataset, split: .train, batchSize: config.microBatchSize, shuffles: true,
                                 dropsLast: true, seed: config.seed, prefetch: 0, perClassLimit: config.trainImagesPerClass)
         stream = try BatchStream(loader: loader)
+        reals = try RealSampler(config: config, inputs: loader, position: BatchStream.Position())
         samples = try SampleGrid(dataset: dataset, model: model, rows: config.sampleRows, seed: config.seed)
     }
 
@@ -75,7 +84,11 @@ public final class DeepI2ITraining: TrainingFamily {
     }
     public var optimizers: [(name: String, optimizer: Adam)] { trainer.optimizers }
     public var position: BatchStream.Position { stream.position }
-    public func seek(to position: BatchStream.Position) throws { stream = try BatchStream(loader: loader, position: position) }
+    public func seek(to position: BatchStream.Position) throws {
+        stream = try BatchStream(loader: loader, position: position)
+        // The reals take one micro-batch per input micro-batch, so they stand at the same position.
+        reals = try RealSampler(config: config, inputs: loader, position: position)
+    }
     public func phase(after completed: Int) -> Int { completed < roles.phase1Iterations ? 1 : 2 }
     public var headlineLosses: [String] { ["D", "G_adv", "G_rec"] }
     public var learningRates: [String: Double] {
@@ -89,8 +102,8 @@ public final class DeepI2ITraining: TrainingFamily {
             let batch = stream.next()
             var images = try ImageTensors.tensor(from: batch, device: model.device).images
             if poison { images = try images * Double.nan }
-            batches.append(try MicroBatch.sample(images: images, classes: batch.labels, classCount: dataset.classCount,
-                                                 dimZ: model.config.dimZ, rng: samplingRNG))
+            batches.append(try MicroBatch.sample(images: images, classes: batch.labels, reals: reals?.next(device: model.device),
+                                                 classCount: dataset.classCount, dimZ: model.config.dimZ, rng: samplingRNG))
         }
         var losses = try trainer.discriminatorStep(batches)
         losses.merge(try trainer.generatorStep(batches, phase: phase)) { a, _ in a }
@@ -99,7 +112,8 @@ public final class DeepI2ITraining: TrainingFamily {
 
     public func writeWeights(into checkpoint: URL, iteration: Int) throws {
         try ModelDirectory.save(model, to: checkpoint.appendingPathComponent("model"),
-                                provenance: ["source": "deepi2i train", "iteration": String(iteration)])
+                                provenance: ["source": "deepi2i train", "iteration": String(iteration)],
+                                trainedIterations: trainedBefore + iteration)
     }
 
     public func loadWeights(from checkpoint: URL) throws {
@@ -116,7 +130,8 @@ public final class DeepI2ITraining: TrainingFamily {
 
     public func writeProduct(_ run: RunLayout, from checkpoint: URL, iteration: Int) throws {
         try ModelDirectory.save(model, to: run.root.appendingPathComponent("model"),
-                                provenance: ["source": "deepi2i train", "iterations": String(iteration), "run": run.root.path])
+                                provenance: ["source": "deepi2i train", "iterations": String(iteration), "run": run.root.path],
+                                trainedIterations: trainedBefore + iteration)
     }
 
     public func runRecord(resumedFrom: String?) -> any Encodable {

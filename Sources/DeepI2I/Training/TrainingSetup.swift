@@ -25,9 +25,18 @@ public enum TrainingSetup {
     public static func roles(_ config: TrainingConfig) -> (trainsEncoder: Bool, phase1Iterations: Int) {
         switch config.initialisation {
         case .transfer(_, let parts): return (!parts.encoder, parts.generator ? config.phase1Iterations : 0)
-        case .model: return (false, 0)
+        case .model:
+            // Phase 1 runs for as much of it as the model has not had (all of it after an import).
+            return (false, max(0, config.phase1Iterations - (trainedIterations(before: config) ?? config.phase1Iterations)))
         case .scratch: return (true, 0)
         }
+    }
+
+    /// DeepI2I iterations the run's starting weights have had: 0 for transfer and scratch, the model
+    /// directory's record for `--from-model` (nil where it has none).
+    public static func trainedIterations(before config: TrainingConfig) -> Int? {
+        guard case .model(let directory) = config.initialisation else { return 0 }
+        return (try? ModelDirectory.readDocument(URL(fileURLWithPath: directory)))?.trainedIterations
     }
 
     /// The active fusion levels after the ablation flags: `levels` (or the default), then the deepest
@@ -77,7 +86,8 @@ public enum TrainingSetup {
             let m = try configure(gan, scratch: false)
             let model = try Transfer.makeModel(config: m, generatorWeights: GANDirectory.generatorWeights(dir),
                                                discriminatorWeights: GANDirectory.discriminatorWeights(dir),
-                                               parts: parts, seed: config.seed)
+                                               parts: parts, seed: config.seed,
+                                               adaptorInitialisation: config.adaptorInitialisation ?? .orthogonal)
             return Networks(model: model, roles: roles(config))
         case .model(let directory):
             let (model, _) = try ModelDirectory.load(URL(fileURLWithPath: directory), networks: .all)
@@ -86,7 +96,9 @@ public enum TrainingSetup {
             }
             return Networks(model: model, roles: roles(config))
         case .scratch(let channels):
-            let base = try ModelConfig(resolution: dataset.resolution, channels: channels, classCount: classNames.count)
+            // The official scratch run keeps BigGAN's 1000 embedding rows (dataset class k uses row k).
+            let base = try ModelConfig(resolution: dataset.resolution, channels: channels,
+                                       classCount: max(1000, classNames.count))
             let model = try DeepI2IModel(config: try configure(base, scratch: true), seed: config.seed)
             return Networks(model: model, roles: roles(config))
         }

@@ -19,7 +19,8 @@ public struct TransferParts: Codable, Equatable, Sendable {
 }
 
 /// Builds DeepI2I models from a pretrained BigGAN, as the paper does: G from the generator (the EMA
-/// copy when there is one), D and E both from the discriminator, A freshly initialised.
+/// copy when there is one), D and E both from the discriminator, A freshly initialised (by default with
+/// PyTorch's default init, as the official adaptor).
 public enum Transfer {
     /// - Parameters:
     ///   - generatorWeights / discriminatorWeights: BigGAN-PyTorch state dicts (.pth zip or legacy, or safetensors).
@@ -28,11 +29,13 @@ public enum Transfer {
     ///     new rows holding their mean (the model then has `classes.modelRows` rows). Nil keeps `config`'s.
     public static func makeModel(config: ModelConfig, generatorWeights: URL?, discriminatorWeights: URL?,
                                  parts: TransferParts = .all, seed: UInt64 = 0,
-                                 classes: ClassEmbeddingLayout? = nil) throws -> DeepI2IModel {
+                                 classes: ClassEmbeddingLayout? = nil,
+                                 adaptorInitialisation: AdaptorInitialisation = .pytorch) throws -> DeepI2IModel {
         if let classes, classes.sourceRows != config.classCount {
             throw ModelError.badInput("class layout is for \(classes.sourceRows) source rows, the checkpoints have \(config.classCount)")
         }
         let model = try DeepI2IModel(config: classes?.apply(to: config) ?? config, seed: seed)
+        try adaptorInitialisation.apply(to: model.adaptor, seed: seed)
         if parts.generator {
             guard let url = generatorWeights else { throw ModelError.checkpoint("transfer of G needs generator weights") }
             var weights = try StateDictFile.readDictionary(url)
