@@ -32,6 +32,33 @@ final class OptimizerImportTests: XCTestCase {
         XCTAssertEqual(order, names)
     }
 
+    /// A class embedding with rows appended by the semantic class map: the imported rows are kept and each
+    /// new row's moments are the mean of theirs. Any other parameter with extra rows is still refused.
+    func testAppendedClassRowsStartFromTheMeanMoments() throws {
+        let expected = try StateDictFile.readDictionary(dir.appendingPathComponent("expected.pth"))
+        var renamed = names
+        renamed[4] = "embed.weight"
+        var grown = shapes
+        grown["2.weight"] = nil
+        grown["embed.weight"] = [5, 4]
+        let state = try ImportedOptimizers.read(dir.appendingPathComponent("adam_zip.pth"), parameterNames: renamed, parameterShapes: grown)
+        let embed = try XCTUnwrap(state.moments.first { $0.name == "embed.weight" })
+        for (moment, key) in [(embed.expAvg, "2.weight.exp_avg"), (embed.expAvgSq, "2.weight.exp_avg_sq")] {
+            let original = try XCTUnwrap(expected[key])
+            XCTAssertEqual(moment.shape, [5, 4])
+            XCTAssertEqual(try (moment.narrow(dim: 0, start: 0, length: 2) - original).abs().max().item(), 0, key)
+            let mean = try original.mean(dims: [0], keepDim: true)
+            for row in 2..<5 {
+                XCTAssertLessThan(try (moment.narrow(dim: 0, start: row, length: 1) - mean).abs().max().item(), 1e-7, "\(key) row \(row)")
+            }
+        }
+        var other = shapes
+        other["2.weight"] = [5, 4]
+        XCTAssertThrowsError(try ImportedOptimizers.read(dir.appendingPathComponent("adam_zip.pth"), parameterNames: names, parameterShapes: other)) {
+            XCTAssertTrue(describe($0).contains("2.weight"), describe($0))
+        }
+    }
+
     func testMismatchedOptimizerIsAClearError() throws {
         XCTAssertThrowsError(try ImportedOptimizers.read(dir.appendingPathComponent("adam_zip.pth"),
                                                          parameterNames: Array(names.prefix(4)), parameterShapes: shapes)) {

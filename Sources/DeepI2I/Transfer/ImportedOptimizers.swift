@@ -54,7 +54,11 @@ public enum ImportedOptimizers {
             let p = "state.\(id)."
             guard let m = tensors[p + "exp_avg"], let v = tensors[p + "exp_avg_sq"] else { continue }  // never stepped
             let shape = parameterShapes[name] ?? []
-            guard m.shape == shape, v.shape == shape else {
+            // A class embedding may have rows appended after BigGAN's (classes that start from the mean of
+            // several rows, `--class-map semantic`): their moments start as the mean of the imported rows'.
+            let appendsClassRows = isClassEmbedding(name) && m.shape == v.shape && m.shape.count == 2 && shape.count == 2
+                && m.shape[1] == shape[1] && m.shape[0] < shape[0]
+            guard (m.shape == shape && v.shape == shape) || appendsClassRows else {
                 throw ModelError.checkpoint("\(url.path): state \(id) has shape \(m.shape), parameter \(name) has \(shape) (not an optimizer of this network?)")
             }
             if let s = contents.scalars[p + "step"] {
@@ -62,9 +66,23 @@ public enum ImportedOptimizers {
             } else if let t = tensors[p + "step"] {
                 step = max(step, Int(try Tensor(host: t).to(dtype: .f64).item()))
             }
-            moments.append((name, try Tensor(host: m).to(dtype: .f32), try Tensor(host: v).to(dtype: .f32)))
+            var first = try Tensor(host: m).to(dtype: .f32), second = try Tensor(host: v).to(dtype: .f32)
+            if appendsClassRows {
+                first = try extendRows(first, to: shape[0])
+                second = try extendRows(second, to: shape[0])
+            }
+            moments.append((name, first, second))
         }
         return State(step: step, moments: moments)
+    }
+
+    /// G's shared class embedding and D's projection embedding: the parameters an import may give extra rows.
+    static func isClassEmbedding(_ name: String) -> Bool { name == "shared.weight" || name == "embed.weight" }
+
+    /// `rows` rows: the given ones, then copies of their mean.
+    static func extendRows(_ t: Tensor, to rows: Int) throws -> Tensor {
+        let extra = try t.mean(dims: [0], keepDim: true).expand([rows - t.shape[0], t.shape[1]])
+        return try Tensor.cat([t, extra], dim: 0).contiguous()
     }
 
     /// Writes the states of networks "G" and "D" into `directory`/optimizers.safetensors.
