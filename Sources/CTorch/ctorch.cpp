@@ -169,32 +169,34 @@ int ct_copy_to_host(ct_tensor t, void *dst, size_t nbytes) {
     if (nbytes > 0) std::memcpy(dst, c.data_ptr(), nbytes);
   })
 }
-ct_tensor ct_empty(const int64_t *shape, int ndim, int dtype, int dt, int di) {
-  CT_TENSOR(at::empty(dims(shape, ndim), options(dtype, dt, di)))
+ct_tensor ct_empty(const int64_t *shape, int ndim, int dtype, int device_type, int device_index) {
+  CT_TENSOR(at::empty(dims(shape, ndim), options(dtype, device_type, device_index)))
 }
-ct_tensor ct_zeros(const int64_t *shape, int ndim, int dtype, int dt, int di) {
-  CT_TENSOR(at::zeros(dims(shape, ndim), options(dtype, dt, di)))
+ct_tensor ct_zeros(const int64_t *shape, int ndim, int dtype, int device_type, int device_index) {
+  CT_TENSOR(at::zeros(dims(shape, ndim), options(dtype, device_type, device_index)))
 }
-ct_tensor ct_ones(const int64_t *shape, int ndim, int dtype, int dt, int di) {
-  CT_TENSOR(at::ones(dims(shape, ndim), options(dtype, dt, di)))
+ct_tensor ct_ones(const int64_t *shape, int ndim, int dtype, int device_type, int device_index) {
+  CT_TENSOR(at::ones(dims(shape, ndim), options(dtype, device_type, device_index)))
 }
-ct_tensor ct_full(const int64_t *shape, int ndim, double value, int dtype, int dt, int di) {
-  CT_TENSOR(at::full(dims(shape, ndim), value, options(dtype, dt, di)))
+ct_tensor ct_full(const int64_t *shape, int ndim, double value, int dtype, int device_type, int device_index) {
+  CT_TENSOR(at::full(dims(shape, ndim), value, options(dtype, device_type, device_index)))
 }
-ct_tensor ct_arange(double start, double end, double step, int dtype, int dt, int di) {
-  CT_TENSOR(at::arange(start, end, step, options(dtype, dt, di)))
+ct_tensor ct_arange(double start, double end, double step, int dtype, int device_type, int device_index) {
+  CT_TENSOR(at::arange(start, end, step, options(dtype, device_type, device_index)))
 }
-ct_tensor ct_rand(const int64_t *shape, int ndim, ct_generator g, int dtype, int dt, int di) {
-  CT_TENSOR(g ? on_device(at::rand(dims(shape, ndim), optgen(g), options(dtype, 0, 0)), dt, di)
-              : at::rand(dims(shape, ndim), options(dtype, dt, di)))
+ct_tensor ct_rand(const int64_t *shape, int ndim, ct_generator g, int dtype, int device_type, int device_index) {
+  CT_TENSOR(g ? on_device(at::rand(dims(shape, ndim), optgen(g), options(dtype, 0, 0)), device_type, device_index)
+              : at::rand(dims(shape, ndim), options(dtype, device_type, device_index)))
 }
-ct_tensor ct_randn(const int64_t *shape, int ndim, ct_generator g, int dtype, int dt, int di) {
-  CT_TENSOR(g ? on_device(at::randn(dims(shape, ndim), optgen(g), options(dtype, 0, 0)), dt, di)
-              : at::randn(dims(shape, ndim), options(dtype, dt, di)))
+ct_tensor ct_randn(const int64_t *shape, int ndim, ct_generator g, int dtype, int device_type, int device_index) {
+  CT_TENSOR(g ? on_device(at::randn(dims(shape, ndim), optgen(g), options(dtype, 0, 0)), device_type, device_index)
+              : at::randn(dims(shape, ndim), options(dtype, device_type, device_index)))
 }
-ct_tensor ct_randint(int64_t low, int64_t high, const int64_t *shape, int ndim, ct_generator g, int dt, int di) {
-  CT_TENSOR(g ? on_device(at::randint(low, high, dims(shape, ndim), optgen(g), options((int)at::kLong, 0, 0)), dt, di)
-              : at::randint(low, high, dims(shape, ndim), options((int)at::kLong, dt, di)))
+ct_tensor ct_randint(int64_t low, int64_t high, const int64_t *shape, int ndim, ct_generator g, int device_type,
+                     int device_index) {
+  CT_TENSOR(g ? on_device(at::randint(low, high, dims(shape, ndim), optgen(g), options((int)at::kLong, 0, 0)), device_type,
+                          device_index)
+              : at::randint(low, high, dims(shape, ndim), options((int)at::kLong, device_type, device_index)))
 }
 ct_tensor ct_randperm(int64_t n, ct_generator g) { CT_TENSOR(at::randperm(n, optgen(g), at::TensorOptions().dtype(at::kLong))) }
 ct_tensor ct_normal_(ct_tensor t, double mean, double std, ct_generator g) {
@@ -233,8 +235,8 @@ ct_tensor ct_orthogonal_(ct_tensor t, double gain, ct_generator g) {
   })
 }
 
-ct_tensor ct_to(ct_tensor t, int dt, int di, int dtype, bool copy) {
-  CT_TENSOR(T(t).to(device_of(dt, di), static_cast<at::ScalarType>(dtype), /*non_blocking=*/false, copy))
+ct_tensor ct_to(ct_tensor t, int device_type, int device_index, int dtype, bool copy) {
+  CT_TENSOR(T(t).to(device_of(device_type, device_index), static_cast<at::ScalarType>(dtype), /*non_blocking=*/false, copy))
 }
 ct_tensor ct_clone(ct_tensor t) { CT_TENSOR(T(t).clone()) }
 ct_tensor ct_detach(ct_tensor t) { CT_TENSOR(T(t).detach()) }
@@ -243,10 +245,10 @@ int ct_set_data(ct_tensor t, ct_tensor src) { CT_STATUS(T(t).set_data(T(src));) 
 int ct_fill_(ct_tensor t, double value) { CT_STATUS(at::NoGradGuard guard; T(t).fill_(value);) }
 int ct_zero_(ct_tensor t) { CT_STATUS(at::NoGradGuard guard; T(t).zero_();) }
 
-ct_tensor ct_view(ct_tensor t, const int64_t *s, int n) { CT_TENSOR(T(t).view(dims(s, n))) }
-ct_tensor ct_reshape(ct_tensor t, const int64_t *s, int n) { CT_TENSOR(T(t).reshape(dims(s, n))) }
-ct_tensor ct_permute(ct_tensor t, const int64_t *d, int n) { CT_TENSOR(T(t).permute(dims(d, n))) }
-ct_tensor ct_transpose(ct_tensor t, int64_t a, int64_t b) { CT_TENSOR(T(t).transpose(a, b)) }
+ct_tensor ct_view(ct_tensor t, const int64_t *shape, int ndim) { CT_TENSOR(T(t).view(dims(shape, ndim))) }
+ct_tensor ct_reshape(ct_tensor t, const int64_t *shape, int ndim) { CT_TENSOR(T(t).reshape(dims(shape, ndim))) }
+ct_tensor ct_permute(ct_tensor t, const int64_t *dims, int ndim) { CT_TENSOR(T(t).permute(::dims(dims, ndim))) }
+ct_tensor ct_transpose(ct_tensor t, int64_t d0, int64_t d1) { CT_TENSOR(T(t).transpose(d0, d1)) }
 ct_tensor ct_contiguous(ct_tensor t) { CT_TENSOR(T(t).contiguous()) }
 ct_tensor ct_cat(const ct_tensor *ts, int n, int64_t dim) { CT_TENSOR(at::cat(tensors(ts, n), dim)) }
 ct_tensor ct_stack(const ct_tensor *ts, int n, int64_t dim) { CT_TENSOR(at::stack(tensors(ts, n), dim)) }
@@ -269,13 +271,13 @@ ct_tensor ct_slice(ct_tensor t, int64_t dim, int64_t start, int64_t end, int64_t
 ct_tensor ct_select(ct_tensor t, int64_t dim, int64_t index) { CT_TENSOR(T(t).select(dim, index)) }
 ct_tensor ct_index_select(ct_tensor t, int64_t dim, ct_tensor index) { CT_TENSOR(T(t).index_select(dim, T(index))) }
 ct_tensor ct_gather(ct_tensor t, int64_t dim, ct_tensor index) { CT_TENSOR(T(t).gather(dim, T(index))) }
-ct_tensor ct_expand(ct_tensor t, const int64_t *s, int n) { CT_TENSOR(T(t).expand(dims(s, n))) }
+ct_tensor ct_expand(ct_tensor t, const int64_t *shape, int ndim) { CT_TENSOR(T(t).expand(dims(shape, ndim))) }
 ct_tensor ct_squeeze(ct_tensor t) { CT_TENSOR(T(t).squeeze()) }
 ct_tensor ct_squeeze_dim(ct_tensor t, int64_t dim) { CT_TENSOR(T(t).squeeze(dim)) }
 ct_tensor ct_unsqueeze(ct_tensor t, int64_t dim) { CT_TENSOR(T(t).unsqueeze(dim)) }
-ct_tensor ct_flatten(ct_tensor t, int64_t s, int64_t e) { CT_TENSOR(T(t).flatten(s, e)) }
-ct_tensor ct_repeat(ct_tensor t, const int64_t *r, int n) { CT_TENSOR(T(t).repeat(dims(r, n))) }
-ct_tensor ct_flip(ct_tensor t, const int64_t *d, int n) { CT_TENSOR(T(t).flip(dims(d, n))) }
+ct_tensor ct_flatten(ct_tensor t, int64_t start, int64_t end) { CT_TENSOR(T(t).flatten(start, end)) }
+ct_tensor ct_repeat(ct_tensor t, const int64_t *repeats, int n) { CT_TENSOR(T(t).repeat(dims(repeats, n))) }
+ct_tensor ct_flip(ct_tensor t, const int64_t *dims, int n) { CT_TENSOR(T(t).flip(::dims(dims, n))) }
 
 static at::Tensor binary(ct_binary_op op, const at::Tensor &a, const at::Tensor &b) {
   switch (op) {
@@ -345,8 +347,8 @@ int ct_binary_scalar_(ct_binary_op op, ct_tensor a, double s) {
     default: throw std::invalid_argument("unsupported in-place op " + std::to_string(op));
   })
 }
-ct_tensor ct_where(ct_tensor c, ct_tensor a, ct_tensor b) { CT_TENSOR(at::where(T(c), T(a), T(b))) }
-ct_tensor ct_masked_fill(ct_tensor t, ct_tensor m, double v) { CT_TENSOR(T(t).masked_fill(T(m), v)) }
+ct_tensor ct_where(ct_tensor cond, ct_tensor a, ct_tensor b) { CT_TENSOR(at::where(T(cond), T(a), T(b))) }
+ct_tensor ct_masked_fill(ct_tensor t, ct_tensor mask, double value) { CT_TENSOR(T(t).masked_fill(T(mask), value)) }
 
 static at::Tensor unary(ct_unary_op op, const at::Tensor &t) {
   switch (op) {
@@ -411,18 +413,18 @@ static std::vector<int64_t> all_dims(const at::Tensor &t) {
   for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<int64_t>(i);
   return v;
 }
-ct_tensor ct_sum(ct_tensor t, const int64_t *d, int n, bool keepdim) {
-  CT_TENSOR(n == 0 ? (keepdim ? T(t).sum(all_dims(T(t)), true) : T(t).sum()) : T(t).sum(dims(d, n), keepdim))
+ct_tensor ct_sum(ct_tensor t, const int64_t *dims, int ndims, bool keepdim) {
+  CT_TENSOR(ndims == 0 ? (keepdim ? T(t).sum(all_dims(T(t)), true) : T(t).sum()) : T(t).sum(::dims(dims, ndims), keepdim))
 }
-ct_tensor ct_mean(ct_tensor t, const int64_t *d, int n, bool keepdim) {
-  CT_TENSOR(n == 0 ? (keepdim ? T(t).mean(all_dims(T(t)), true) : T(t).mean()) : T(t).mean(dims(d, n), keepdim))
+ct_tensor ct_mean(ct_tensor t, const int64_t *dims, int ndims, bool keepdim) {
+  CT_TENSOR(ndims == 0 ? (keepdim ? T(t).mean(all_dims(T(t)), true) : T(t).mean()) : T(t).mean(::dims(dims, ndims), keepdim))
 }
-ct_tensor ct_var(ct_tensor t, const int64_t *d, int n, bool unbiased, bool keepdim) {
-  CT_TENSOR(n == 0 ? (keepdim ? T(t).var(all_dims(T(t)), unbiased, true) : T(t).var(unbiased))
-                   : T(t).var(dims(d, n), unbiased, keepdim))
+ct_tensor ct_var(ct_tensor t, const int64_t *dims, int ndims, bool unbiased, bool keepdim) {
+  CT_TENSOR(ndims == 0 ? (keepdim ? T(t).var(all_dims(T(t)), unbiased, true) : T(t).var(unbiased))
+                   : T(t).var(::dims(dims, ndims), unbiased, keepdim))
 }
-ct_tensor ct_norm(ct_tensor t, double p, const int64_t *d, int n, bool keepdim) {
-  CT_TENSOR(n == 0 ? at::norm(T(t), p) : at::norm(T(t), p, dims(d, n), keepdim))
+ct_tensor ct_norm(ct_tensor t, double p, const int64_t *dims, int ndims, bool keepdim) {
+  CT_TENSOR(ndims == 0 ? at::norm(T(t), p) : at::norm(T(t), p, ::dims(dims, ndims), keepdim))
 }
 ct_tensor ct_max_all(ct_tensor t) { CT_TENSOR(T(t).max()) }
 ct_tensor ct_min_all(ct_tensor t) { CT_TENSOR(T(t).min()) }
@@ -450,26 +452,30 @@ ct_tensor ct_conv_transpose2d(ct_tensor x, ct_tensor w, ct_tensor b, const int64
 }
 ct_tensor ct_linear(ct_tensor x, ct_tensor w, ct_tensor b) { CT_TENSOR(at::linear(T(x), T(w), opt(b))) }
 ct_tensor ct_embedding(ct_tensor weight, ct_tensor indices) { CT_TENSOR(at::embedding(T(weight), T(indices))) }
-ct_tensor ct_batch_norm(ct_tensor x, ct_tensor w, ct_tensor b, ct_tensor rm, ct_tensor rv, bool training, double momentum,
-                        double eps) {
-  CT_TENSOR(at::batch_norm(T(x), opt(w), opt(b), opt(rm), opt(rv), training, momentum, eps, /*cudnn_enabled=*/true))
+ct_tensor ct_batch_norm(ct_tensor x, ct_tensor w, ct_tensor b, ct_tensor running_mean, ct_tensor running_var,
+                        bool training, double momentum, double eps) {
+  CT_TENSOR(at::batch_norm(T(x), opt(w), opt(b), opt(running_mean), opt(running_var), training, momentum, eps,
+                           /*cudnn_enabled=*/true))
 }
-ct_tensor ct_avg_pool2d(ct_tensor x, const int64_t *k, const int64_t *s, const int64_t *p, bool ceil_mode,
-                        bool count_include_pad) {
-  CT_TENSOR(at::avg_pool2d(T(x), dims(k, 2), dims(s, 2), dims(p, 2), ceil_mode, count_include_pad))
+ct_tensor ct_avg_pool2d(ct_tensor x, const int64_t *kernel, const int64_t *stride, const int64_t *padding,
+                        bool ceil_mode, bool count_include_pad) {
+  CT_TENSOR(at::avg_pool2d(T(x), dims(kernel, 2), dims(stride, 2), dims(padding, 2), ceil_mode, count_include_pad))
 }
-ct_tensor ct_max_pool2d(ct_tensor x, const int64_t *k, const int64_t *s, const int64_t *p, const int64_t *d, bool ceil_mode) {
-  CT_TENSOR(at::max_pool2d(T(x), dims(k, 2), dims(s, 2), dims(p, 2), dims(d, 2), ceil_mode))
+ct_tensor ct_max_pool2d(ct_tensor x, const int64_t *kernel, const int64_t *stride, const int64_t *padding,
+                        const int64_t *dilation, bool ceil_mode) {
+  CT_TENSOR(at::max_pool2d(T(x), dims(kernel, 2), dims(stride, 2), dims(padding, 2), dims(dilation, 2), ceil_mode))
 }
-ct_tensor ct_adaptive_avg_pool2d(ct_tensor x, const int64_t *o) { CT_TENSOR(at::adaptive_avg_pool2d(T(x), dims(o, 2))) }
-ct_tensor ct_upsample_nearest2d(ct_tensor x, const int64_t *o) {
-  CT_TENSOR(at::upsample_nearest2d(T(x), dims(o, 2), c10::nullopt, c10::nullopt))
+ct_tensor ct_adaptive_avg_pool2d(ct_tensor x, const int64_t *output_size) {
+  CT_TENSOR(at::adaptive_avg_pool2d(T(x), dims(output_size, 2)))
 }
-ct_tensor ct_upsample_bilinear2d(ct_tensor x, const int64_t *o, bool align_corners) {
-  CT_TENSOR(at::upsample_bilinear2d(T(x), dims(o, 2), align_corners, c10::nullopt, c10::nullopt))
+ct_tensor ct_upsample_nearest2d(ct_tensor x, const int64_t *output_size) {
+  CT_TENSOR(at::upsample_nearest2d(T(x), dims(output_size, 2), c10::nullopt, c10::nullopt))
 }
-ct_tensor ct_upsample_bicubic2d(ct_tensor x, const int64_t *o, bool align_corners) {
-  CT_TENSOR(at::upsample_bicubic2d(T(x), dims(o, 2), align_corners, c10::nullopt, c10::nullopt))
+ct_tensor ct_upsample_bilinear2d(ct_tensor x, const int64_t *output_size, bool align_corners) {
+  CT_TENSOR(at::upsample_bilinear2d(T(x), dims(output_size, 2), align_corners, c10::nullopt, c10::nullopt))
+}
+ct_tensor ct_upsample_bicubic2d(ct_tensor x, const int64_t *output_size, bool align_corners) {
+  CT_TENSOR(at::upsample_bicubic2d(T(x), dims(output_size, 2), align_corners, c10::nullopt, c10::nullopt))
 }
 ct_tensor ct_dropout(ct_tensor x, double p, bool training) { CT_TENSOR(at::dropout(T(x), p, training)) }
 ct_tensor ct_pad(ct_tensor x, const int64_t *pads, int npads, ct_pad_mode mode, double value) {

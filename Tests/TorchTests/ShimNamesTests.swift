@@ -1,0 +1,57 @@
+import Foundation
+import XCTest
+
+/// The C shim's definitions name their parameters as its header does (scripts/check_shim_names.py), and
+/// the check notices when one drifts.
+final class ShimNamesTests: XCTestCase {
+    static let repository: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.pathComponents.count > 1 {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }()
+
+    static let header = repository.appendingPathComponent("Sources/CTorch/include/ctorch.h")
+    static let source = repository.appendingPathComponent("Sources/CTorch/ctorch.cpp")
+
+    /// Runs the check from the repository root; returns its exit status and output.
+    func check(_ arguments: [String] = []) throws -> (status: Int32, output: String) {
+        let python = "/usr/bin/python3"
+        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no /usr/bin/python3") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.currentDirectoryURL = Self.repository
+        process.arguments = ["scripts/check_shim_names.py"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    func testDefinitionsUseTheHeadersParameterNames() throws {
+        let (status, output) = try check()
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("parameter names agree"), output)
+    }
+
+    func testARenamedParameterIsReported() throws {
+        let header = try String(contentsOf: Self.header, encoding: .utf8)
+        let declaration = "ct_tensor ct_flatten(ct_tensor t, int64_t start, int64_t end);"
+        XCTAssertTrue(header.contains(declaration))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ShimNamesTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let drifted = folder.appendingPathComponent("ctorch.h")
+        try header.replacingOccurrences(of: declaration, with: "ct_tensor ct_flatten(ct_tensor t, int64_t first, int64_t end);")
+            .write(to: drifted, atomically: true, encoding: .utf8)
+        let (status, output) = try check([drifted.path, Self.source.path])
+        XCTAssertEqual(status, 1, output)
+        XCTAssertTrue(output.contains("ct_flatten: header (t, first, end) != definition (t, start, end)"), output)
+        XCTAssertTrue(output.contains("1 ct_* functions disagree"), output)
+    }
+}
