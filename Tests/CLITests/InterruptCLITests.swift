@@ -125,12 +125,19 @@ final class InterruptCLITests: XCTestCase {
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         let stderr = try String(contentsOf: errURL, encoding: .utf8)
-        XCTAssertEqual(process.terminationReason, .exit, stderr)
         // On a much faster machine the first Ctrl-C's checkpoint can be done before the second one arrives:
         // then there was no second Ctrl-C to test (the single-Ctrl-C path has its own tests).
-        if process.terminationStatus == 0 { throw XCTSkip("the run had stopped cleanly before the second SIGINT arrived") }
-        XCTAssertEqual(process.terminationStatus, 130, stderr)
-        XCTAssertTrue(stderr.contains("interrupted twice; exiting without a checkpoint"), stderr)
+        if process.terminationReason == .exit, process.terminationStatus == 0 {
+            throw XCTSkip("the run had stopped cleanly before the second SIGINT arrived")
+        }
+        if process.terminationReason == .uncaughtSignal {
+            // The second SIGINT came after the stop handler was released (the run was finishing its stop):
+            // the default action ends the process, and the folder must still be consistent (checked below).
+            XCTAssertEqual(process.terminationStatus, SIGINT, stderr)
+        } else {
+            XCTAssertEqual(process.terminationStatus, 130, stderr)
+            XCTAssertTrue(stderr.contains("interrupted twice; exiting without a checkpoint"), stderr)
+        }
 
         let folder = gan.appendingPathComponent("checkpoints")
         let visible = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasPrefix("iter-") }
