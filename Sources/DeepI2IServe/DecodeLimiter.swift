@@ -4,33 +4,45 @@ import ImageIO
 
 /// Bounds simultaneous image decodes. Decoding is synchronous CPU work on attacker-chosen bytes, so
 /// it runs on its own queue (never on Swift's cooperative pool, which HTTP handling needs), at most
-/// `maxConcurrent` at once; a request arriving when every slot is taken is refused at once (503)
-/// rather than queued, so a flood of uploads cannot pile up memory or latency.
-public final class DecodeLimiter: @unchecked Sendable {  // `active` is guarded by `lock`
+/// `maxConcurrent` at once. Up to `maxWaiting` more wait their turn (a short burst from one page, or a
+/// few users at once, is normal traffic); beyond that a request is refused at once (503), so a flood of
+/// uploads cannot pile up memory or latency.
+public final class DecodeLimiter: @unchecked Sendable {  // `admitted` is guarded by `lock`
     public let maxConcurrent: Int
-    private let queue = DispatchQueue(label: "deepi2i.decode", attributes: .concurrent)
+    public let maxWaiting: Int
+    private let queue: OperationQueue
     private let lock = NSLock()
+    private var admitted = 0
     private var active = 0
 
-    public init(maxConcurrent: Int) { self.maxConcurrent = max(1, maxConcurrent) }
+    public init(maxConcurrent: Int, maxWaiting: Int = 0) {
+        self.maxConcurrent = max(1, maxConcurrent)
+        self.maxWaiting = max(0, maxWaiting)
+        queue = OperationQueue()
+        queue.name = "deepi2i.decode"
+        queue.maxConcurrentOperationCount = self.maxConcurrent
+    }
 
-    /// Thrown when every decode slot is in use.
+    /// Thrown when every decode slot and every waiting place is taken.
     public struct Full: Error {}
 
     /// Decodes currently running.
     public var running: Int { lock.withLock { active } }
+    /// Decodes running or waiting.
+    public var admittedCount: Int { lock.withLock { admitted } }
 
     public func decode(_ bytes: [UInt8], options: DecodeOptions) async throws -> DecodedImage {
-        let admitted = lock.withLock { () -> Bool in
-            guard active < maxConcurrent else { return false }
-            active += 1
+        let ok = lock.withLock { () -> Bool in
+            guard admitted < maxConcurrent + maxWaiting else { return false }
+            admitted += 1
             return true
         }
-        guard admitted else { throw Full() }
+        guard ok else { throw Full() }
         return try await withCheckedThrowingContinuation { continuation in
-            queue.async {
+            queue.addOperation {
+                self.lock.withLock { self.active += 1 }
                 let result = Result { try ImageDecoder.decode(bytes, file: "upload", options: options) }
-                self.lock.withLock { self.active -= 1 }
+                self.lock.withLock { self.active -= 1; self.admitted -= 1 }
                 continuation.resume(with: result)
             }
         }

@@ -10,8 +10,10 @@ public struct ServeOptions: Sendable {
     public var maxMorphClasses = 6
     /// Requests waiting for the model beyond this are answered 503 at once.
     public var maxPending = 16
-    /// Image decodes running at once; uploads beyond this are answered 503 at once.
+    /// Image decodes running at once; up to `maxWaitingDecodes` more wait, uploads beyond both are
+    /// answered 503 at once.
     public var maxConcurrentDecodes = 4
+    public var maxWaitingDecodes = 16
     /// Most scans a progressive JPEG upload may have.
     public var maxJPEGScans = 100
     /// Seconds a request may take in all (reading, decoding, waiting for and running the model); 0: none.

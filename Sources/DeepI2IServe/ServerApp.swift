@@ -22,7 +22,8 @@ public enum DeepI2IServer {
     public static func router(queue: InferenceQueue, config: ModelConfig, options: ServeOptions) -> Router<BasicRequestContext> {
         let router = Router()
         let api = RequestHandlers(queue: queue, config: config, options: options,
-                                  decoder: DecodeLimiter(maxConcurrent: options.maxConcurrentDecodes))
+                                  decoder: DecodeLimiter(maxConcurrent: options.maxConcurrentDecodes,
+                                                         maxWaiting: options.maxWaitingDecodes))
         router.get("/") { _, _ in JSONBody.bytes(Array(WebPage.html.utf8), contentType: "text/html; charset=utf-8") }
         router.get("/healthz") { _, _ in JSONBody.response(["status": "ok"]) }
         router.get("/api/classes") { _, _ in api.classes() }

@@ -25,6 +25,30 @@ final class ServeLimitsTests: XCTestCase {
         _ = try await limiter.decode(try ImageEncoder.png(RGBImage(width: 4, height: 4, red: 1, green: 2, blue: 3)), options: DecodeOptions())
     }
 
+    func testDecodeLimiterQueuesUpToMaxWaitingThenRefuses() async throws {
+        let limiter = DecodeLimiter(maxConcurrent: 1, maxWaiting: 2)
+        let big = try ImageEncoder.png(RGBImage(width: 3000, height: 3000, red: 9, green: 8, blue: 7))
+        let tasks = (0..<3).map { _ in Task { try await limiter.decode(big, options: DecodeOptions()) } }
+        let deadline = Date().addingTimeInterval(5)
+        while limiter.admittedCount < 3 && Date() < deadline { await Task.yield() }
+        // Never more than one decode runs at once, however many wait.
+        XCTAssertLessThanOrEqual(limiter.running, 1)
+        if limiter.admittedCount == 3 {
+            do {
+                _ = try await limiter.decode(big, options: DecodeOptions())
+                XCTAssertLessThan(limiter.admittedCount, 3, "a fourth decode was admitted while three were held")
+            } catch is DecodeLimiter.Full {
+                // expected: one running and two waiting fill the limiter
+            }
+        }
+        for task in tasks {
+            let image = try await task.value
+            XCTAssertEqual(image.width, 3000)
+        }
+        XCTAssertEqual(limiter.admittedCount, 0)
+        XCTAssertEqual(limiter.running, 0)
+    }
+
     func testRequestTimeoutAnswers503() async throws {
         var options = ServeOptions()
         options.requestTimeout = 0.001
