@@ -635,3 +635,228 @@ ct_tensor ct_attention_core(ct_tensor theta, ct_tensor phi, ct_tensor g, bool fu
 }
 
 }  // extern "C"
+
+// ---- Data parallel (issue #12, d12): libtorch's c10d ----
+// TCPStore + ProcessGroupGloo (and ProcessGroupNCCL where the libtorch has it) behind opaque handles.
+// In 1.13 the backends derive from c10d::ProcessGroup, in 2.x from c10d::Backend; both declare the
+// collectives used here with the same signatures.
+#include <torch/csrc/autograd/custom_function.h>
+// The c10d headers declare each backend only under the macro its libtorch was built with.
+#ifndef USE_C10D_GLOO
+#define USE_C10D_GLOO 1
+#endif
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#if defined(CT_WITH_CUDA) && defined(__has_include)
+#if __has_include(<nccl.h>)
+#ifndef USE_C10D_NCCL
+#define USE_C10D_NCCL 1
+#endif
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#define CT_HAS_NCCL 1
+#endif
+#endif
+#ifndef CT_HAS_NCCL
+#define CT_HAS_NCCL 0
+#endif
+
+namespace {
+#if TORCH_VERSION_MAJOR >= 2
+using CollectiveBackend = c10d::Backend;
+#else
+using CollectiveBackend = c10d::ProcessGroup;
+#endif
+
+struct StoreHandle {
+  c10::intrusive_ptr<c10d::Store> store;
+};
+struct GroupHandle {
+  c10::intrusive_ptr<CollectiveBackend> backend;
+  int world_size;
+};
+inline StoreHandle &S(ct_store s) {
+  if (s == nullptr) throw std::invalid_argument("null store handle");
+  return *reinterpret_cast<StoreHandle *>(s);
+}
+inline GroupHandle &PG(ct_process_group g) {
+  if (g == nullptr) throw std::invalid_argument("null process group handle");
+  return *reinterpret_cast<GroupHandle *>(g);
+}
+
+void wait_work(const c10::intrusive_ptr<c10d::Work> &work, int64_t timeout_ms, const char *what) {
+  try {
+    work->wait(std::chrono::milliseconds(timeout_ms));
+  } catch (const std::exception &e) {
+    throw std::runtime_error(std::string(what) + ": " + e.what());
+  }
+}
+
+// Bucketed in-place all-reduce: consecutive tensors of one dtype and device share a flat bucket of at
+// most bucket_bytes (a larger tensor gets its own); every bucket's collective is launched before the
+// first is waited for, so the communication of one overlaps the packing of the next.
+void all_reduce_buckets(GroupHandle &group, std::vector<at::Tensor> tensors, bool average, int64_t bucket_bytes,
+                        int64_t timeout_ms) {
+  struct Bucket {
+    std::vector<size_t> members;
+    int64_t bytes = 0;
+    std::vector<at::Tensor> flat;
+    c10::intrusive_ptr<c10d::Work> work;
+  };
+  std::vector<Bucket> buckets;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const auto &t = tensors[i];
+    int64_t bytes = t.numel() * static_cast<int64_t>(t.element_size());
+    bool fresh = buckets.empty();
+    if (!fresh) {
+      const auto &first = tensors[buckets.back().members.front()];
+      fresh = first.scalar_type() != t.scalar_type() || first.device() != t.device() ||
+              buckets.back().bytes + bytes > bucket_bytes;
+    }
+    if (fresh) buckets.emplace_back();
+    buckets.back().members.push_back(i);
+    buckets.back().bytes += bytes;
+  }
+  for (auto &b : buckets) {
+    std::vector<at::Tensor> parts;
+    for (auto i : b.members) parts.push_back(tensors[i].detach().reshape({-1}));
+    b.flat = {parts.size() == 1 ? parts[0].clone() : at::cat(parts)};
+    c10d::AllreduceOptions opts;
+    opts.reduceOp = c10d::ReduceOp::SUM;
+    opts.timeout = std::chrono::milliseconds(timeout_ms);
+    b.work = group.backend->allreduce(b.flat, opts);
+  }
+  at::NoGradGuard no_grad;
+  for (auto &b : buckets) {
+    wait_work(b.work, timeout_ms, "all-reduce");
+    auto &flat = b.flat[0];
+    if (average) flat.div_(group.world_size);
+    int64_t offset = 0;
+    for (auto i : b.members) {
+      auto &t = tensors[i];
+      t.copy_(flat.narrow(0, offset, t.numel()).view_as(t));
+      offset += t.numel();
+    }
+  }
+}
+
+// Sum over ranks whose backward sums the incoming gradient over ranks (cross-replica batch norm).
+struct AllReduceSum : public torch::autograd::Function<AllReduceSum> {
+  static at::Tensor forward(torch::autograd::AutogradContext *ctx, at::Tensor x, int64_t group, int64_t timeout_ms) {
+    ctx->saved_data["group"] = group;
+    ctx->saved_data["timeout"] = timeout_ms;
+    auto y = x.detach().clone().contiguous();
+    all_reduce_buckets(*reinterpret_cast<GroupHandle *>(group), {y}, false, INT64_MAX, timeout_ms);
+    return y;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto g = grads[0].detach().clone().contiguous();
+    all_reduce_buckets(*reinterpret_cast<GroupHandle *>(ctx->saved_data["group"].toInt()), {g}, false, INT64_MAX,
+                       ctx->saved_data["timeout"].toInt());
+    return {g, at::Tensor(), at::Tensor()};
+  }
+};
+}  // namespace
+
+extern "C" {
+
+ct_store ct_store_new(const char *host, int port, bool is_server, int world_size, int64_t timeout_ms) {
+  CT_TRY(nullptr, {
+    if (host == nullptr) throw std::invalid_argument("no store host");
+    if (port <= 0 || port > 65535) throw std::invalid_argument("port " + std::to_string(port) + " is out of range");
+    c10d::TCPStoreOptions opts;
+    opts.port = static_cast<std::uint16_t>(port);
+    opts.isServer = is_server;
+    opts.numWorkers = static_cast<std::size_t>(world_size);
+    opts.waitWorkers = false;  // the caller's start-up check waits for every rank, with its own message
+    opts.timeout = std::chrono::milliseconds(timeout_ms);
+    auto store = c10::make_intrusive<c10d::TCPStore>(std::string(host), opts);
+    return reinterpret_cast<ct_store>(new StoreHandle{store});
+  })
+}
+void ct_store_free(ct_store store) { delete reinterpret_cast<StoreHandle *>(store); }
+int ct_store_set(ct_store store, const char *key, const void *data, size_t length) {
+  CT_STATUS({
+    auto bytes = static_cast<const uint8_t *>(data);
+    S(store).store->set(std::string(key), std::vector<uint8_t>(bytes, bytes + length));
+  })
+}
+char *ct_store_get(ct_store store, const char *key, int64_t timeout_ms, size_t *length) {
+  CT_TRY(nullptr, {
+    auto &s = *S(store).store;
+    s.wait({std::string(key)}, std::chrono::milliseconds(timeout_ms));
+    auto value = s.get(std::string(key));
+    char *out = static_cast<char *>(std::malloc(value.size() + 1));
+    if (out == nullptr) throw std::bad_alloc();
+    std::memcpy(out, value.data(), value.size());
+    out[value.size()] = 0;
+    *length = value.size();
+    return out;
+  })
+}
+int ct_store_check(ct_store store, const char *key) { CT_TRY(-1, return S(store).store->check({std::string(key)}) ? 1 : 0;) }
+
+ct_process_group ct_process_group_new(ct_store store, int rank, int world_size, int backend, const char *interface_name,
+                                      int64_t timeout_ms) {
+  CT_TRY(nullptr, {
+    auto timeout = std::chrono::milliseconds(timeout_ms);
+    if (backend == 0) {
+      auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
+      std::string iface = interface_name ? interface_name : "";
+      if (iface.empty()) {
+        opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+      } else if (iface.find('.') != std::string::npos || iface.find(':') != std::string::npos) {
+        opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(iface));  // an address
+      } else {
+        opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(iface));
+      }
+      auto group = c10::make_intrusive<c10d::ProcessGroupGloo>(S(store).store, rank, world_size, opts);
+      return reinterpret_cast<ct_process_group>(new GroupHandle{group, world_size});
+    }
+    if (backend == 1) {
+#if CT_HAS_NCCL
+      auto opts = c10d::ProcessGroupNCCL::Options::create();
+      opts->timeout = timeout;
+      auto group = c10::make_intrusive<c10d::ProcessGroupNCCL>(S(store).store, rank, world_size, opts);
+      return reinterpret_cast<ct_process_group>(new GroupHandle{group, world_size});
+#else
+      throw std::runtime_error("this libtorch build has no NCCL backend");
+#endif
+    }
+    throw std::invalid_argument("unknown backend " + std::to_string(backend));
+  })
+}
+void ct_process_group_free(ct_process_group group) { delete reinterpret_cast<GroupHandle *>(group); }
+int ct_dist_has_nccl(void) { return CT_HAS_NCCL; }
+
+int ct_dist_broadcast(ct_process_group group, const ct_tensor *tensors, int n, int root, int64_t timeout_ms) {
+  CT_STATUS({
+    auto &g = PG(group);
+    at::NoGradGuard no_grad;
+    for (int i = 0; i < n; ++i) {
+      auto &t = T(tensors[i]);
+      std::vector<at::Tensor> v{t.is_contiguous() ? t.detach() : t.detach().contiguous()};
+      c10d::BroadcastOptions opts;
+      opts.rootRank = root;
+      opts.timeout = std::chrono::milliseconds(timeout_ms);
+      wait_work(g.backend->broadcast(v, opts), timeout_ms, "broadcast");
+      if (!t.is_contiguous()) t.copy_(v[0]);
+    }
+  })
+}
+int ct_dist_all_reduce(ct_process_group group, const ct_tensor *tensors, int n, bool average, int64_t bucket_bytes,
+                       int64_t timeout_ms) {
+  CT_STATUS(all_reduce_buckets(PG(group), ::tensors(tensors, n), average, bucket_bytes, timeout_ms);)
+}
+int ct_dist_barrier(ct_process_group group, int64_t timeout_ms) {
+  CT_STATUS({
+    c10d::BarrierOptions opts;
+    opts.timeout = std::chrono::milliseconds(timeout_ms);
+    wait_work(PG(group).backend->barrier(opts), timeout_ms, "barrier");
+  })
+}
+ct_tensor ct_dist_all_reduce_autograd(ct_process_group group, ct_tensor t, int64_t timeout_ms) {
+  CT_TENSOR(AllReduceSum::apply(T(t), static_cast<int64_t>(reinterpret_cast<intptr_t>(&PG(group))), timeout_ms))
+}
+
+}  // extern "C"

@@ -43,6 +43,8 @@ public final class Adam: Optimizer {
     private var expAvg: [Tensor]
     private var expAvgSq: [Tensor]
     private var maxExpAvgSq: [Tensor]
+    /// Runs at the start of every `step` (data parallel: averages the gradients over the ranks).
+    public var willStep: ((Adam) throws -> Void)?
 
     public init(_ parameters: [Tensor], config: AdamConfig = AdamConfig()) throws {
         self.parameters = parameters
@@ -53,6 +55,7 @@ public final class Adam: Optimizer {
     }
 
     public func step() throws {
+        try willStep?(self)
         stepCount += 1
         try withHandles(parameters) { p, n in
             try withHandles(expAvg) { m, _ in

@@ -37,13 +37,23 @@ struct PretrainGANCommand: ParsableCommand {
     @Flag(help: "Replace an existing output directory (only a GAN deepi2i wrote); the old one is removed once the new one has finished.") var overwrite = false
     @Flag(help: "Continue the GAN in --out exactly where it stopped (its saved options are used; --iterations may raise the budget).")
     var resume = false
+    @OptionGroup(title: "Data parallel") var distributed: DistributedOptions
 
     func run() throws {
+        if distributed.launches {
+            let status = try Launcher.run(processes: distributed.nprocPerNode ?? 1)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
         let outURL = URL(fileURLWithPath: out)
         guard !(resume && overwrite) else { throw CommandFailure("--resume and --overwrite exclude each other") }
-        let plan = try OutputFolder.check(outURL, as: .gan, alsoAccepting: [.trainingRun], inputs: [.init("--data", data)],
-                                          overwrite: overwrite, resume: resume, resumable: true)
-        let device = try self.device.resolved()
+        var device = try self.device.resolved()
+        // Data parallel: rank 0 checks and owns the output folder; the others wait for its verdict.
+        let parallel = try distributed.join(device: &device)
+        let leader = parallel?.isWriter ?? true
+        let plan = !leader ? nil : try OutputFolder.check(outURL, as: .gan, alsoAccepting: [.trainingRun], inputs: [.init("--data", data)],
+                                                          overwrite: overwrite, resume: resume, resumable: true)
+        try parallel?.group.barrier(operation: "waiting for rank 0's check of --out")
         let config = resume ? try resumedConfig(outURL) : try freshConfig()
         // Training grows the folder in place: the old GAN waits aside until the new one has finished.
         let aside = plan == .replace ? try OutputFolder.setAside(outURL) : nil
@@ -52,7 +62,7 @@ struct PretrainGANCommand: ParsableCommand {
         let outcome: TrainingOutcome
         do {
             outcome = try StopSignal.listening({ stop in
-                try pretrainGAN(config: config, outDirectory: outURL, resume: resume, device: device, stop: stop)
+                try pretrainGAN(config: config, outDirectory: outURL, resume: resume, device: device, stop: stop, parallel: parallel)
             })
         } catch {
             if let aside {
@@ -60,6 +70,7 @@ struct PretrainGANCommand: ParsableCommand {
             }
             throw error
         }
+        guard leader else { return }
         switch outcome {
         case .completed(let n):
             aside?.discard()

@@ -60,14 +60,24 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "(default \(defaults.sampleEvery))") var sampleEvery: Int?
     @Option(help: "(default \(defaults.sampleRows))") var sampleRows: Int?
     @OptionGroup var device: DeviceOptions
+    @OptionGroup(title: "Data parallel") var distributed: DistributedOptions
 
     func run() throws {
-        let device = try self.device.resolved()
+        if distributed.launches {
+            let status = try Launcher.run(processes: distributed.nprocPerNode ?? 1)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
+        var device = try self.device.resolved()
         let runURL = URL(fileURLWithPath: out)
         guard !(resume && overwrite) else { throw CommandFailure("--resume and --overwrite exclude each other") }
-        let plan = try OutputFolder.check(runURL, as: .trainingRun, inputs: [
+        // Data parallel: rank 0 checks and owns the run folder; the others wait for its verdict.
+        let parallel = printConfig ? nil : try distributed.join(device: &device)
+        let leader = parallel?.isWriter ?? true
+        let plan = !leader ? nil : try OutputFolder.check(runURL, as: .trainingRun, inputs: [
             .init("--data", data), .init("--from", from), .init("--from-model", fromModel),
         ], overwrite: overwrite, resume: resume, resumable: true)
+        try parallel?.group.barrier(operation: "waiting for rank 0's check of --out")
         var config: TrainingConfig
         if resume {
             config = try TrainingCheckpoint.savedConfig(runURL, as: TrainingConfig.self)
@@ -86,7 +96,7 @@ struct TrainCommand: ParsableCommand {
         let outcome: TrainingOutcome
         do {
             outcome = try StopSignal.listening({ stop in
-                try trainDeepI2I(config: config, runDirectory: runURL, resume: resume, device: device, stop: stop)
+                try trainDeepI2I(config: config, runDirectory: runURL, resume: resume, device: device, stop: stop, parallel: parallel)
             })
         } catch {
             if let aside {
@@ -94,6 +104,7 @@ struct TrainCommand: ParsableCommand {
             }
             throw error
         }
+        guard leader else { return }
         switch outcome {
         case .completed(let n):
             aside?.discard()

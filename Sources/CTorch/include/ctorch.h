@@ -257,6 +257,36 @@ int ct_has_fused_attention(void); // 1 when ct_attention_core can fuse with this
 int ct_profile_begin(const char *path);
 int ct_profile_end(void);
 
+
+// ---- Data parallel (issue #12, d12): libtorch's c10d ----
+// A TCP key-value store (rank 0 hosts it) and a process group over it: Gloo on CPU (any libtorch),
+// NCCL where the libtorch was built with it (ct_dist_has_nccl). Timeouts are in milliseconds; a
+// collective that does not finish within its timeout (a peer died or stalls) fails with an error.
+typedef struct ct_store_opaque *ct_store;
+typedef struct ct_process_group_opaque *ct_process_group;
+// is_server: this process hosts the store (rank 0). Fails when the host cannot be reached within timeout_ms.
+ct_store ct_store_new(const char *host, int port, bool is_server, int world_size, int64_t timeout_ms);
+void ct_store_free(ct_store store);
+int ct_store_set(ct_store store, const char *key, const void *data, size_t length);
+// Waits up to timeout_ms for key; returns its value (free with ct_free_string) and its length in *length.
+char *ct_store_get(ct_store store, const char *key, int64_t timeout_ms, size_t *length);
+int ct_store_check(ct_store store, const char *key); // 1 when key is set, 0 when not, -1 on error
+// backend: 0 Gloo (interface: a network interface name such as "lo", or NULL for the host's address),
+// 1 NCCL (CUDA tensors).
+ct_process_group ct_process_group_new(ct_store store, int rank, int world_size, int backend, const char *interface_name,
+                                      int64_t timeout_ms);
+void ct_process_group_free(ct_process_group group);
+int ct_dist_has_nccl(void);
+int ct_dist_broadcast(ct_process_group group, const ct_tensor *tensors, int n, int root, int64_t timeout_ms);
+// All-reduce (sum, then divided by the world size when average) of n tensors in place: flattened into
+// buckets of at most bucket_bytes (one dtype and device each), all launched at once, then waited for.
+int ct_dist_all_reduce(ct_process_group group, const ct_tensor *tensors, int n, bool average, int64_t bucket_bytes,
+                       int64_t timeout_ms);
+int ct_dist_barrier(ct_process_group group, int64_t timeout_ms);
+// Sum over all ranks as an autograd function: its backward sums the gradient over all ranks (the
+// collective of cross-replica batch norm's statistics).
+ct_tensor ct_dist_all_reduce_autograd(ct_process_group group, ct_tensor t, int64_t timeout_ms);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,6 +10,9 @@ public final class ConditionalBatchNorm: Module {
     public let storedVar: Tensor
     let eps: Double
     let momentum = 0.1
+    /// Data parallel with cross-replica statistics (BigGAN's `cross_replica`): training batches are
+    /// normalised over every rank's batch.
+    public var crossReplica: ProcessGroup?
 
     public init(_ channels: Int, conditionDim: Int, eps: Double = 1e-5, snEps: Double = 1e-6,
                 generator: RandomGenerator? = nil) throws {
@@ -29,8 +32,14 @@ public final class ConditionalBatchNorm: Module {
         let batch = c.size(0)
         let scale = try (gain(c) + 1).view([batch, -1, 1, 1])
         let shift = try bias(c).view([batch, -1, 1, 1])
-        let normalized = try Functional.batchNorm(x, runningMean: storedMean, runningVar: storedVar,
+        let normalized: Tensor
+        if let crossReplica, isTraining {
+            normalized = try CrossReplicaBatchNorm.normalize(x, runningMean: storedMean, runningVar: storedVar,
+                                                             momentum: momentum, eps: eps, group: crossReplica)
+        } else {
+            normalized = try Functional.batchNorm(x, runningMean: storedMean, runningVar: storedVar,
                                                   training: isTraining, momentum: momentum, eps: eps)
+        }
         return try normalized.multiplyingTemporary(by: scale).addingToTemporary(shift)
     }
 }

@@ -13,13 +13,17 @@ public struct BatchStream {
     public let loader: DataLoader
     public private(set) var position: Position
     private var order: [Int]
+    /// Data parallel: this rank's rows of every batch (the position counts whole batches).
+    public let shard: DataShard
 
-    public init(loader: DataLoader, position: Position = Position()) throws {
+    public init(loader: DataLoader, position: Position = Position(), shard: DataShard = .whole) throws {
         guard loader.batchesPerEpoch > 0 else {
             throw TrainingError.data("the training split has fewer images than one batch (\(loader.batchSize))")
         }
+        try shard.check(batch: loader.batchSize, "the images per (micro-)batch")
         self.loader = loader
         self.position = position
+        self.shard = shard
         order = loader.order(epoch: position.epoch)
     }
 
@@ -29,7 +33,8 @@ public struct BatchStream {
             order = loader.order(epoch: position.epoch)
         }
         let size = loader.batchSize
-        let indices = Array(order[(position.batch * size)..<((position.batch + 1) * size)])
+        let rows = shard.part(of: size)
+        let indices = Array(order[(position.batch * size + rows.lowerBound)..<(position.batch * size + rows.upperBound)])
         position.batch += 1
         return loader.batch(indices)
     }

@@ -38,16 +38,17 @@ public struct MicroBatch {
 
     /// Targets uniform over the dataset's `classCount` classes and z ~ N(0, I), all from `rng`, in the
     /// official order: D's targets and noise, then G's. `reals` nil: D sees the inputs as its reals.
+    /// Data parallel: the draws are the global micro-batch's, of which `shard` keeps its rows.
     public static func sample(images: Tensor, classes: [Int], reals: (images: Tensor, classes: [Int])? = nil,
-                              classCount: Int, dimZ: Int, rng: RandomGenerator) throws -> MicroBatch {
-        let n = classes.count
+                              classCount: Int, dimZ: Int, rng: RandomGenerator, shard: DataShard = .whole) throws -> MicroBatch {
+        let n = classes.count * shard.count
         func targets() throws -> [Int] {
-            try Tensor.randint(0, classCount, [n], generator: rng).toArray(of: Int64.self).map(Int.init)
+            shard.rows(of: try Tensor.randint(0, classCount, [n], generator: rng).toArray(of: Int64.self).map(Int.init))
         }
         let tD = try targets()
-        let zD = try Tensor.randn([n, dimZ], generator: rng, device: images.device)
+        let zD = try shard.rows(of: Tensor.randn([n, dimZ], generator: rng, device: images.device))
         let tG = try targets()
-        let zG = try Tensor.randn([n, dimZ], generator: rng, device: images.device)
+        let zG = try shard.rows(of: Tensor.randn([n, dimZ], generator: rng, device: images.device))
         return MicroBatch(images: images, classes: classes, realImages: reals?.images ?? images,
                           realClasses: reals?.classes ?? classes, discriminatorTargets: tD, generatorTargets: tG,
                           zDiscriminator: zD, zGenerator: zG)

@@ -20,7 +20,8 @@ public struct GANRunRecord: Codable {
 /// directories with the resumable state beside them, so `resume` continues exactly where it stopped, as
 /// BigGAN-PyTorch's `--resume` does; every option but the iteration budget must be the same.
 public func pretrainGAN(config: GANTrainingConfig, outDirectory: URL, resume: Bool = false, device: Device = .cpu,
-                        stop: StopSignal? = nil, hooks: TrainingHooks = TrainingHooks()) throws -> TrainingOutcome {
+                        stop: StopSignal? = nil, hooks: TrainingHooks = TrainingHooks(),
+                        parallel: DataParallel? = nil) throws -> TrainingOutcome {
     let saved = resume ? try TrainingCheckpoint.resumable(outDirectory, family: BigGANTraining.self) : nil
     let checkpoint = saved?.url
     if let saved {
@@ -30,7 +31,7 @@ public func pretrainGAN(config: GANTrainingConfig, outDirectory: URL, resume: Bo
     }
     let family = try BigGANTraining(config: config, device: device)
     try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
-    return try TrainingDriver(family: family, run: RunLayout(outDirectory), stop: stop, hooks: hooks)
+    return try TrainingDriver(family: family, run: RunLayout(outDirectory), stop: stop, hooks: hooks, parallel: parallel)
         .train(resumingFrom: checkpoint)
 }
 
@@ -51,6 +52,8 @@ public final class BigGANTraining: TrainingFamily {
     let loader: DataLoader
     var stream: BatchStream
     let fixedZ: Tensor
+    /// Data parallel: this rank's part of every batch and draw.
+    var shard = DataShard.whole
 
     public init(config: GANTrainingConfig, device: Device = .cpu) throws {
         self.config = config
@@ -95,7 +98,16 @@ public final class BigGANTraining: TrainingFamily {
     }
     public var optimizers: [(name: String, optimizer: Adam)] { [("G", generatorOptimizer), ("D", discriminatorOptimizer)] }
     public var position: BatchStream.Position { stream.position }
-    public func seek(to position: BatchStream.Position) throws { stream = try BatchStream(loader: loader, position: position) }
+    public func seek(to position: BatchStream.Position) throws {
+        stream = try BatchStream(loader: loader, position: position, shard: shard)
+    }
+
+    public func distribute(_ parallel: DataParallel) throws -> DataParallelParts {
+        shard = parallel.shard
+        try seek(to: stream.position)
+        generator.crossReplicaGroup = parallel.batchNormGroup
+        return DataParallelParts(modules: [generator, discriminator] + (ema.map { [$0] } ?? []), dataDigest: dataset.digest)
+    }
     public func phase(after completed: Int) -> Int { 0 }
     public var headlineLosses: [String] { ["D", "G"] }
     public var learningRates: [String: Double] { ["G": config.generatorLR, "D": config.discriminatorLR] }
@@ -113,8 +125,9 @@ public final class BigGANTraining: TrainingFamily {
             let batch = stream.next()
             let real = try ImageTensors.tensor(from: batch, device: device)
             let x = poison ? try real.images * Double.nan : real.images
-            let yFake = try rows(batch.count)
-            let z = try Tensor.randn([batch.count, model.dimZ], generator: samplingRNG, device: device)
+            let n = batch.count * shard.count
+            let yFake = try shard.rows(of: rows(n))
+            let z = try shard.rows(of: Tensor.randn([n, model.dimZ], generator: samplingRNG, device: device))
             let fake = try withNoGrad { try G(z: z, embedding: G.shared(yFake)) }
             try discriminatorOptimizer.zeroGrad()
             let (lr, lf) = try Losses.discriminatorHinge(real: D(x, rows: real.labels).logit, fake: D(fake, rows: yFake).logit)
@@ -126,8 +139,8 @@ public final class BigGANTraining: TrainingFamily {
         // G step: -mean D(G(z, y), y) with D's parameters frozen.
         try D.freeze(true)
         try generatorOptimizer.zeroGrad()
-        let yG = try rows(config.batchSize)
-        let zG = try Tensor.randn([config.batchSize, model.dimZ], generator: samplingRNG, device: device)
+        let yG = try shard.rows(of: rows(config.batchSize))
+        let zG = try shard.rows(of: Tensor.randn([config.batchSize, model.dimZ], generator: samplingRNG, device: device))
         let gLoss = try Losses.generatorHinge(fake: D(G(z: zG, embedding: G.shared(yG)), rows: yG).logit)
         try gLoss.backward()
         let g = try gLoss.item()

@@ -11,12 +11,13 @@ public struct RealSampler {
     private var stream: BatchStream
 
     /// `nil` when `config` shows D the inputs themselves (`--d-reals inputs`, or configs older than the option).
-    public init?(config: TrainingConfig, inputs loader: DataLoader, position: BatchStream.Position) throws {
+    public init?(config: TrainingConfig, inputs loader: DataLoader, position: BatchStream.Position,
+                 shard: DataShard = .whole) throws {
         guard config.discriminatorReals == .independent else { return nil }
         let reals = try DataLoader(dataset: loader.dataset, split: .train, batchSize: loader.batchSize, shuffles: true,
                                    dropsLast: true, seed: Self.seed(config.seed), prefetch: 0,
                                    perClassLimit: config.trainImagesPerClass)
-        stream = try BatchStream(loader: reals, position: position)
+        stream = try BatchStream(loader: reals, position: position, shard: shard)
     }
 
     /// The shuffle seed of the reals, distinct from the inputs' `seed`.

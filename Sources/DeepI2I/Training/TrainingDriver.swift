@@ -95,50 +95,67 @@ public final class TrainingDriver<Family: TrainingFamily> {
     public let run: RunLayout
     let stop: StopSignal?
     let hooks: TrainingHooks
+    /// Data parallel (nil: one process).
+    let parallel: DataParallel?
 
-    public init(family: Family, run: RunLayout, stop: StopSignal?, hooks: TrainingHooks) {
+    public init(family: Family, run: RunLayout, stop: StopSignal?, hooks: TrainingHooks, parallel: DataParallel? = nil) {
         self.family = family
         self.run = run
         self.stop = stop
         self.hooks = hooks
+        self.parallel = parallel
     }
 
     /// Trains from the start, or from `checkpoint` (restored exactly: weights, optimizer moments, random
     /// states and data position).
     public func train(resumingFrom checkpoint: URL? = nil) throws -> TrainingOutcome {
         let fm = FileManager.default
-        try fm.createDirectory(at: run.samples, withIntermediateDirectories: true)
+        // Data parallel: rank 0 alone writes the run folder; the others train and meet it at barriers.
+        let writes = parallel?.isWriter ?? true
+        if writes { try fm.createDirectory(at: run.samples, withIntermediateDirectories: true) }
+        let parts = try parallel?.join(family)
         let schedule = family.schedule
         var iteration = 0
         if let checkpoint {
             let state = try TrainingCheckpoint.restore(checkpoint, into: family)
             iteration = state.iteration
-            hooks.log("resuming from \(checkpoint.lastPathComponent) (iteration \(iteration), phase \(state.phase))")
+            if writes { hooks.log("resuming from \(checkpoint.lastPathComponent) (iteration \(iteration), phase \(state.phase))") }
         }
-        try AtomicDirectory.writeJSON(AnyEncodable(family.runRecord(resumedFrom: checkpoint?.path)), to: run.record)
-        let log = try LossLog(url: run.log, keepingThrough: checkpoint == nil ? nil : iteration)
-        let board = hooks.tensorBoard ? try TrainingBoard(run: run) : nil
+        if let parallel, let parts { try parallel.start(family, parts: parts, iteration: iteration) }
+        if writes {
+            try AtomicDirectory.writeJSON(RunRecordWithWorldSize(record: family.runRecord(resumedFrom: checkpoint?.path),
+                                                                 worldSize: parallel?.worldSize ?? 1), to: run.record)
+        }
+        let log = writes ? try LossLog(url: run.log, keepingThrough: checkpoint == nil ? nil : iteration) : nil
+        let board = hooks.tensorBoard && writes ? try TrainingBoard(run: run) : nil
         let progress = ProgressBar(total: schedule.iterations, start: iteration)
-        progress.enabled = hooks.showProgress
+        progress.enabled = hooks.showProgress && writes
         let started = Date()
         var lastCheckpoint = checkpoint?.path
+        var lastSaved = checkpoint == nil ? nil : iteration
         var lastTime = started, lastIteration = iteration
+        var stopAgreed = false
 
         func saveCheckpoint() throws -> URL {
-            let url = try TrainingCheckpoint.write(family, iteration: iteration, run: run, keep: schedule.keepCheckpoints)
+            let url = writes ? try TrainingCheckpoint.write(family, iteration: iteration, run: run, keep: schedule.keepCheckpoints)
+                : TrainingCheckpoint.folder(run.root).appendingPathComponent(String(format: "iter-%07d", iteration))
+            // The others wait until rank 0's checkpoint is complete (or fail with it).
+            try parallel?.barrier("the checkpoint of iteration \(iteration)")
             lastCheckpoint = url.path
+            lastSaved = iteration
             return url
         }
 
         while iteration < schedule.iterations {
-            if stop?.requested == true || hooks.stopAfter == iteration {
+            // Data parallel: every rank stops at the iteration they agreed on.
+            if (parallel == nil ? stop?.requested == true : stopAgreed) || hooks.stopAfter == iteration {
                 progress.finish()
                 let url = try saveCheckpoint()
                 hooks.log("stopped at iteration \(iteration); checkpoint \(url.path)")
                 return .interrupted(iteration: iteration, checkpoint: url.path)
             }
             let phase = family.phase(after: iteration)
-            let losses: [String: Double]
+            var losses: [String: Double]
             do {
                 losses = try family.step(iteration: iteration, phase: phase, poison: hooks.injectNaNAt == iteration + 1)
             } catch let bad as NonFiniteLoss {
@@ -146,8 +163,9 @@ public final class TrainingDriver<Family: TrainingFamily> {
                 throw TrainingError.nonFiniteLoss(iteration: iteration + 1, losses: bad.losses, lastCheckpoint: lastCheckpoint)
             }
             iteration += 1
+            if let parallel { (losses, stopAgreed) = try parallel.agree(losses, stop: stop?.requested == true, iteration: iteration) }
             let now = Date()
-            try log.append(LossRecord(iteration: iteration, phase: phase, losses: losses, time: now.timeIntervalSince(started)))
+            try log?.append(LossRecord(iteration: iteration, phase: phase, losses: losses, time: now.timeIntervalSince(started)))
             if let board {
                 let images = Double((iteration - lastIteration) * schedule.imagesPerIteration)
                 try board.scalars(iteration, losses: losses, learningRates: family.learningRates,
@@ -156,7 +174,7 @@ public final class TrainingDriver<Family: TrainingFamily> {
                 lastIteration = iteration
             }
             progress.update(iteration, family.headlineLosses.map { ($0, losses[$0] ?? 0) }, force: iteration == schedule.iterations)
-            if iteration % schedule.sampleEvery == 0 || iteration == schedule.iterations {
+            if writes, iteration % schedule.sampleEvery == 0 || iteration == schedule.iterations {
                 try family.writeSamples(to: run.sample(iteration))
                 try board?.image(iteration, png: run.sample(iteration))
             }
@@ -164,18 +182,24 @@ public final class TrainingDriver<Family: TrainingFamily> {
         }
         progress.finish()
         let final: URL
-        if let latest = TrainingCheckpoint.latest(run.root), (try? TrainingCheckpoint.readState(latest, as: Family.Config.self).iteration) == iteration {
+        if parallel != nil, lastSaved == iteration, let lastCheckpoint {
+            final = URL(fileURLWithPath: lastCheckpoint)
+        } else if parallel == nil, let latest = TrainingCheckpoint.latest(run.root),
+                  (try? TrainingCheckpoint.readState(latest, as: Family.Config.self).iteration) == iteration {
             final = latest
         } else {
             final = try saveCheckpoint()
         }
-        try family.writeProduct(run, from: final, iteration: iteration)
-        do {
-            try LossCurves.plot(log: run.log, to: run.curves, keys: family.headlineLosses,
-                                title: "\(Family.kind) losses")
-        } catch let e as Gnuplot.PlotError {
-            hooks.log("warning: \(e) (losses.png skipped)")
+        if writes {
+            try family.writeProduct(run, from: final, iteration: iteration)
+            do {
+                try LossCurves.plot(log: run.log, to: run.curves, keys: family.headlineLosses,
+                                    title: "\(Family.kind) losses")
+            } catch let e as Gnuplot.PlotError {
+                hooks.log("warning: \(e) (losses.png skipped)")
+            }
         }
+        try parallel?.barrier("the end of training")
         return .completed(iterations: iteration)
     }
 }

@@ -19,12 +19,13 @@ public struct RunRecord: Codable {
 /// DeepI2I training (paper section 3, official code's schedule) on the shared `TrainingDriver`: set up
 /// (or restore) everything, then per iteration one D step and one G/A step.
 public func trainDeepI2I(config: TrainingConfig, runDirectory: URL, resume: Bool = false, device: Device = .cpu,
-                         stop: StopSignal? = nil, hooks: TrainingHooks = TrainingHooks()) throws -> TrainingOutcome {
+                         stop: StopSignal? = nil, hooks: TrainingHooks = TrainingHooks(),
+                         parallel: DataParallel? = nil) throws -> TrainingOutcome {
     try config.validate()
     try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
     let checkpoint = resume ? try TrainingCheckpoint.resumable(runDirectory, family: DeepI2ITraining.self).url : nil
     let family = try DeepI2ITraining(config: config, resumingFrom: checkpoint, device: device, log: hooks.log)
-    return try TrainingDriver(family: family, run: RunLayout(runDirectory), stop: stop, hooks: hooks)
+    return try TrainingDriver(family: family, run: RunLayout(runDirectory), stop: stop, hooks: hooks, parallel: parallel)
         .train(resumingFrom: checkpoint)
 }
 
@@ -45,6 +46,8 @@ public final class DeepI2ITraining: TrainingFamily {
     let samples: SampleGrid
     /// DeepI2I iterations the starting weights had before this run (a `--from-model` model's record).
     let trainedBefore: Int
+    /// Data parallel: this rank's part of every batch and draw.
+    var shard = DataShard.whole
 
     /// Builds the networks as the paper says, or, when resuming, in the shape saved in `checkpoint`
     /// (the driver then restores their weights). A new run starts G's and D's Adam from imported
@@ -85,9 +88,16 @@ public final class DeepI2ITraining: TrainingFamily {
     public var optimizers: [(name: String, optimizer: Adam)] { trainer.optimizers }
     public var position: BatchStream.Position { stream.position }
     public func seek(to position: BatchStream.Position) throws {
-        stream = try BatchStream(loader: loader, position: position)
+        stream = try BatchStream(loader: loader, position: position, shard: shard)
         // The reals take one micro-batch per input micro-batch, so they stand at the same position.
-        reals = try RealSampler(config: config, inputs: loader, position: position)
+        reals = try RealSampler(config: config, inputs: loader, position: position, shard: shard)
+    }
+
+    public func distribute(_ parallel: DataParallel) throws -> DataParallelParts {
+        shard = parallel.shard
+        try seek(to: stream.position)
+        model.generator.crossReplicaGroup = parallel.batchNormGroup
+        return DataParallelParts(modules: model.networks.map(\.1), dataDigest: dataset.digest)
     }
     public func phase(after completed: Int) -> Int { completed < roles.phase1Iterations ? 1 : 2 }
     public var headlineLosses: [String] { ["D", "G_adv", "G_rec"] }
@@ -103,7 +113,8 @@ public final class DeepI2ITraining: TrainingFamily {
             var images = try ImageTensors.tensor(from: batch, device: model.device).images
             if poison { images = try images * Double.nan }
             batches.append(try MicroBatch.sample(images: images, classes: batch.labels, reals: reals?.next(device: model.device),
-                                                 classCount: dataset.classCount, dimZ: model.config.dimZ, rng: samplingRNG))
+                                                 classCount: dataset.classCount, dimZ: model.config.dimZ, rng: samplingRNG,
+                                                 shard: shard))
         }
         var losses = try trainer.discriminatorStep(batches)
         losses.merge(try trainer.generatorStep(batches, phase: phase)) { a, _ in a }

@@ -1,0 +1,120 @@
+import ArgumentParser
+import DeepI2I
+import Foundation
+import Torch
+
+/// Data-parallel options of the training commands, and how a process finds its place in a run: from
+/// torchrun's environment (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT), or as one of the
+/// copies that `--nproc-per-node N` starts. Without that environment a command trains in one process.
+struct DistributedOptions: ParsableArguments {
+    @Option(help: "Data parallel on this machine: start N processes of this command (torchrun's environment for each). Under torchrun, leave it out.")
+    var nprocPerNode: Int?
+    @Option(name: .customLong("dist-timeout"), help: "Seconds a rank waits for the others (start-up, each collective, each checkpoint) before it stops with an error naming the rank that does not answer.")
+    var distTimeout: Double = 300
+    @Flag(name: .customLong("cross-replica-bn"), help: "Data parallel: G's batch norms use the statistics of the whole batch over all ranks (BigGAN's cross_replica), so N processes x batch B train as 1 process x batch N*B.")
+    var crossReplicaBN = false
+
+    func validate() throws {
+        if let n = nprocPerNode, n < 1 || n > 1024 { throw ValidationError("--nproc-per-node must be in 1...1024") }
+        guard distTimeout > 0, distTimeout.isFinite else { throw ValidationError("--dist-timeout must be a number of seconds > 0") }
+    }
+
+    /// True when this invocation should launch copies of itself rather than train.
+    var launches: Bool {
+        guard let n = nprocPerNode, n > 1 else { return false }
+        return ProcessInfo.processInfo.environment["WORLD_SIZE"] == nil
+    }
+
+    /// This process's group when it is one rank of several (nil: one process). CUDA ranks each take
+    /// the GPU of their local rank and NCCL.
+    func join(device: inout Device) throws -> DataParallel? {
+        guard let env = try DistributedEnvironment.from() else { return nil }
+        var backend = ProcessGroup.Backend.gloo
+        if case .cuda = device {
+            device = .cuda(env.localRank)
+            if ProcessGroup.hasNCCL { backend = .nccl }
+        }
+        let group = try ProcessGroup(env, timeout: distTimeout, backend: backend,
+                                     interface: ProcessInfo.processInfo.environment["GLOO_SOCKET_IFNAME"])
+        return DataParallel(group: group, crossReplicaBatchNorm: crossReplicaBN)
+    }
+}
+
+/// `--nproc-per-node N`: a single-node torchrun. Starts N copies of this command line (without the
+/// option) with RANK/WORLD_SIZE/LOCAL_RANK/MASTER_ADDR=127.0.0.1/MASTER_PORT (a free port unless
+/// MASTER_PORT is set) and OMP_NUM_THREADS=1 unless set, as torchrun does; when one copy fails the
+/// others are stopped, and the launcher exits with the first failure's status.
+enum Launcher {
+    static func run(processes n: Int) throws -> Int32 {
+        let env = ProcessInfo.processInfo.environment
+        let port = try env["MASTER_PORT"].flatMap(Int.init) ?? freePort()
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let arguments = strippingLauncherOption(Array(CommandLine.arguments.dropFirst()))
+        // Ctrl-C reaches every copy (same process group): they checkpoint and stop; the launcher waits.
+        signal(SIGINT, { _ in })
+        var children: [pid_t] = []
+        for rank in 0..<n {
+            var childEnv = env
+            for (k, v) in DistributedEnvironment(rank: rank, worldSize: n, masterAddress: "127.0.0.1", masterPort: port).variables {
+                childEnv[k] = v
+            }
+            if childEnv["OMP_NUM_THREADS"] == nil { childEnv["OMP_NUM_THREADS"] = "1" }
+            children.append(try spawn(executable, arguments, childEnv))
+        }
+        var status: Int32 = 0
+        var running = Set(children)
+        while !running.isEmpty {
+            var raw: Int32 = 0
+            let pid = waitpid(-1, &raw, 0)
+            if pid < 0 { if errno == EINTR { continue } else { break } }
+            guard running.remove(pid) != nil else { continue }
+            let code: Int32 = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+            if code != 0, status == 0 {
+                status = code
+                let rank = children.firstIndex(of: pid) ?? -1
+                printError("launcher: rank \(rank) exited with status \(code); stopping the other ranks")
+                for other in running { kill(other, SIGTERM) }
+            }
+        }
+        return status
+    }
+
+    static func strippingLauncherOption(_ args: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < args.count {
+            if args[i] == "--nproc-per-node" { i += 2; continue }
+            if args[i].hasPrefix("--nproc-per-node=") { i += 1; continue }
+            out.append(args[i])
+            i += 1
+        }
+        return out
+    }
+
+    static func spawn(_ path: String, _ args: [String], _ env: [String: String]) throws -> pid_t {
+        let argv = ([path] + args).map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, nil, nil, argv, envp)
+        guard rc == 0 else { throw CommandFailure("launcher: cannot start \(path): \(String(cString: strerror(rc)))") }
+        return pid
+    }
+
+    /// A port the kernel just handed out on loopback (closed again for rank 0's store to take).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw CommandFailure("launcher: cannot open a socket to find a free port") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else { throw CommandFailure("launcher: cannot find a free port on 127.0.0.1 (set MASTER_PORT)") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
