@@ -52,6 +52,8 @@ public final class StoredBatchNorm: Module {
     public let storedVar: Tensor
     let eps: Double
     let momentum = 0.1
+    /// Data parallel with cross-replica statistics (see `ConditionalBatchNorm.crossReplica`).
+    public var crossReplica: ProcessGroup?
 
     public init(_ channels: Int, eps: Double = 1e-5) throws {
         gain = try Tensor.ones([channels])
@@ -67,7 +69,12 @@ public final class StoredBatchNorm: Module {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try Functional.batchNorm(x, runningMean: storedMean, runningVar: storedVar, weight: gain, bias: bias,
+        if let crossReplica, isTraining {
+            let normalized = try CrossReplicaBatchNorm.normalize(x, runningMean: storedMean, runningVar: storedVar,
+                                                                 momentum: momentum, eps: eps, group: crossReplica)
+            return try normalized * gain.view([1, -1, 1, 1]) + bias.view([1, -1, 1, 1])
+        }
+        return try Functional.batchNorm(x, runningMean: storedMean, runningVar: storedVar, weight: gain, bias: bias,
                                  training: isTraining, momentum: momentum, eps: eps)
     }
 }

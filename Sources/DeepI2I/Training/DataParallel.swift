@@ -175,11 +175,16 @@ enum CrossReplicaBatchNorm {
 }
 
 extension Generator {
-    /// The group over which every conditional batch norm of G computes its training statistics (nil: each
-    /// process its own batch's).
+    /// The group over which every batch norm of G (the conditional ones and the output layer's) computes
+    /// its training statistics (nil: each process its own batch's).
     public var crossReplicaGroup: ProcessGroup? {
         get { namedModules().lazy.compactMap { $0.module as? ConditionalBatchNorm }.first?.crossReplica }
-        set { for case let bn as ConditionalBatchNorm in namedModules().map(\.module) { bn.crossReplica = newValue } }
+        set {
+            for (_, module) in namedModules() {
+                if let bn = module as? ConditionalBatchNorm { bn.crossReplica = newValue }
+                if let bn = module as? StoredBatchNorm { bn.crossReplica = newValue }
+            }
+        }
     }
 }
 

@@ -35,6 +35,9 @@ public protocol TrainingFamily: AnyObject {
     var headlineLosses: [String] { get }
     /// Learning rates by optimizer name (TensorBoard).
     var learningRates: [String: Double] { get }
+    /// Data parallel: from now on take rank `parallel.rank`'s part of every batch and random draw;
+    /// returns the networks rank 0 broadcasts (default: the family does not support it).
+    func distribute(_ parallel: DataParallel) throws -> DataParallelParts
 }
 
 /// Lengths and intervals of a run, in iterations.
