@@ -108,7 +108,7 @@ let package = Package(
         // In-process HTTP API tests and the headless-Chromium page test.
         .testTarget(name: "DeepI2IServeTests", dependencies: ["DeepI2IServe", "DeepI2I", "Torch", "ImageIO"]),
         // Runs the built `deepi2i` binary (run `swift build` first) for exit codes and messages.
-        .testTarget(name: "CLITests", dependencies: ["ImageIO"]),
+        .testTarget(name: "CLITests", dependencies: ["ImageIO", "CheckpointFormats"]),
         // Benchmark against PyTorch (bench/torch_ops/run.sh); not part of the product.
         .executableTarget(name: "torch-bench", dependencies: ["Torch"], path: "bench/torch_ops/swift"),
     ],

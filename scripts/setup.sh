@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # Fashion-MNIST (a built-in dataset), chromium for the web page test (curl and unzip: its form-upload
 # and zip checks), WordNet 3.0 (semantic class maps), scipy/PIL for the upstream FID/KID references.
 APT_PACKAGES=(libtorch-dev libopenblas0-pthread python3-torch python3-numpy python3-scipy python3-pil libpng-dev
-  libjpeg62-turbo-dev zlib1g-dev libgif-dev gnuplot-nox dataset-fashion-mnist chromium curl unzip wordnet-base)
+  libjpeg62-turbo-dev zlib1g-dev libgif-dev gnuplot-nox dataset-fashion-mnist chromium curl unzip wordnet-base
+  libgloo-dev)  # libgloo-dev: the Gloo headers c10d's ProcessGroupGloo.hpp includes (data-parallel training)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,248 @@
+import CheckpointFormats
+import Foundation
+import XCTest
+
+/// Data-parallel training over Gloo on loopback with real processes (issue #12): N ranks x a shard
+/// train as one process with the whole batch; torchrun launches it; a dead rank stops the others
+/// within --dist-timeout naming it, and the run resumes on one process; bad rendezvous settings and
+/// ranks that disagree fail at start-up with clear errors.
+final class DataParallelCLITests: XCTestCase {
+    var dir: URL!
+    var data: String { dir.appendingPathComponent("data").path }
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("deepi2i-dp-\(UUID().uuidString.prefix(8))")
+        for (k, name) in ["a", "b", "c"].enumerated() {
+            let folder = dir.appendingPathComponent("src/\(name)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for i in 0..<8 { try CLI.writeImage(folder.appendingPathComponent("\(i).png"), shade: UInt8(k * 80 + i * 9)) }
+        }
+        let r = try CLI.run(["prepare", path("src"), "--resolution", "32", "--out", data])
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    static let gan = ["--channels", "8", "--batch", "4", "--checkpoint-every", "2", "--sample-every", "100"]
+
+    // MARK: Equivalence
+
+    /// pretrain-gan: 2 ranks x 2 images with cross-replica BN give the weights of 1 process x 4 images
+    /// after 3 iterations; without cross-replica BN, G's batch statistics (and so its running means) differ.
+    func testTwoRanksTrainAsOneProcessWithTheWholeBatch() throws {
+        let args = ["pretrain-gan", "--data", data, "--iterations", "3", "--ema"] + Self.gan
+        try expectSuccess(CLI.run(args + ["--out", path("one")]))
+        try expectSuccess(CLI.run(args + ["--out", path("two"), "--nproc-per-node", "2", "--cross-replica-bn", "--dist-timeout", "60"]))
+        for file in ["G", "G_ema", "D"] {
+            try assertClose(path("one/\(file).safetensors"), path("two/\(file).safetensors"), tolerance: 1e-4)
+        }
+        try assertLogsClose(path("one/log.jsonl"), path("two/log.jsonl"))
+        let record = try String(contentsOfFile: path("two/run.json"), encoding: .utf8)
+        XCTAssertTrue(record.contains("\"world_size\":2") || record.contains("\"world_size\" : 2"), record)
+
+        try expectSuccess(CLI.run(args + ["--out", path("local-bn"), "--nproc-per-node", "2", "--dist-timeout", "60"]))
+        let local = try Self.load(path("local-bn/G.safetensors")), whole = try Self.load(path("one/G.safetensors"))
+        XCTAssertGreaterThan(Self.relativeDifference(local["output_layer.0.stored_mean"]!, whole["output_layer.0.stored_mean"]!), 1e-3,
+                             "per-rank batch statistics should differ from the whole batch's")
+    }
+
+    /// train (DeepI2I family) with gradient accumulation: 2 ranks x (2 micro-batches of 2) == 1 process x
+    /// (2 micro-batches of 4), through phase 1 and phase 2.
+    func testAccumulationComposesWithDataParallel() throws {
+        let args = ["train", "--data", data, "--scratch", "--channels", "8", "--iterations", "3", "--phase1-iterations", "1",
+                    "--batch", "8", "--accumulate", "2", "--checkpoint-every", "100", "--sample-every", "100", "--sample-rows", "2"]
+        try expectSuccess(CLI.run(args + ["--out", path("one")]))
+        try expectSuccess(CLI.run(args + ["--out", path("two"), "--nproc-per-node", "2", "--cross-replica-bn", "--dist-timeout", "60"]))
+        for file in ["G", "D", "E", "A"] {
+            try assertClose(path("one/model/\(file).safetensors"), path("two/model/\(file).safetensors"), tolerance: 1e-4)
+        }
+        try assertLogsClose(path("one/log.jsonl"), path("two/log.jsonl"))
+    }
+
+    // MARK: Launch
+
+    /// Debian's torchrun (with ../shared/tools/torchrun.py's one-function patch) starts 2 ranks of the binary.
+    func testTorchrunLaunch() throws {
+        let torchrun = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/tools/torchrun.py")
+        guard FileManager.default.fileExists(atPath: torchrun.path), FileManager.default.fileExists(atPath: "/usr/bin/python3") else {
+            throw XCTSkip("needs /usr/bin/python3 and \(torchrun.path)")
+        }
+        let r = try Self.spawn("/usr/bin/python3", [torchrun.path, "--no_python", "--nproc_per_node", "2",
+                                                   "--master_port", String(Self.freePort()), CLI.binary.path,
+                                                   "pretrain-gan", "--data", data, "--iterations", "2", "--out", path("tr"),
+                                                   "--dist-timeout", "60"] + Self.gan, env: ["OMP_NUM_THREADS": "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("tr/G.safetensors")))
+        XCTAssertTrue(try String(contentsOfFile: path("tr/run.json"), encoding: .utf8).contains("world_size"))
+    }
+
+    // MARK: Faults
+
+    /// SIGKILL of rank 1 mid-run: rank 0 exits non-zero within --dist-timeout naming rank 1, leaves only
+    /// complete checkpoints, and the run resumes from the newest one on 1 process.
+    func testKilledRankStopsTheOtherAndTheRunResumesOnOneProcess() throws {
+        let port = Self.freePort(), out = path("run")
+        let args = ["pretrain-gan", "--data", data, "--iterations", "100000", "--out", out, "--dist-timeout", "10"] + Self.gan
+        let ranks = try (0..<2).map { rank in
+            try Self.start(CLI.binary.path, args, env: ["RANK": String(rank), "WORLD_SIZE": "2", "LOCAL_RANK": String(rank),
+                                                       "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": String(port), "OMP_NUM_THREADS": "1"],
+                           log: dir.appendingPathComponent("rank\(rank)"))
+        }
+        defer { ranks.forEach { if $0.isRunning { kill($0.processIdentifier, SIGKILL) } } }
+        let first = URL(fileURLWithPath: out).appendingPathComponent("checkpoints/iter-0000004/state.json")
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: first.path), ranks[0].isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: first.path), "no checkpoint appeared")
+        kill(ranks[1].processIdentifier, SIGKILL)
+        let killed = Date()
+        while ranks[0].isRunning, Date().timeIntervalSince(killed) < 60 { Thread.sleep(forTimeInterval: 0.05) }
+        let waited = Date().timeIntervalSince(killed)
+        XCTAssertFalse(ranks[0].isRunning, "rank 0 still runs 60 s after rank 1 died")
+        XCTAssertNotEqual(ranks[0].terminationStatus, 0)
+        XCTAssertLessThan(waited, 10 + 5, "rank 0 took \(waited) s to stop")
+        let stderr = try String(contentsOf: dir.appendingPathComponent("rank0.err"), encoding: .utf8)
+        XCTAssertTrue(stderr.contains("rank 1"), stderr)
+        // Only complete checkpoints (each with its state), no half-written folder among them.
+        let checkpoints = URL(fileURLWithPath: out).appendingPathComponent("checkpoints")
+        let names = try FileManager.default.contentsOfDirectory(atPath: checkpoints.path).filter { $0.hasPrefix("iter-") }.sorted()
+        XCTAssertFalse(names.isEmpty)
+        for name in names {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent("\(name)/state.json").path), name)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent("\(name)/G.safetensors").path), name)
+        }
+        let newest = Int(names.last!.dropFirst("iter-".count))!
+        let resumed = try CLI.run(["pretrain-gan", "--out", out, "--resume", "--iterations", String(newest + 2)])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("trained to iteration \(newest + 2)"), resumed.stdout)
+    }
+
+    /// A MASTER_ADDR that does not resolve fails at once; a port nobody serves fails within the timeout.
+    func testBadRendezvousGivesAClearError() throws {
+        let args = ["pretrain-gan", "--data", data, "--iterations", "2", "--out", path("bad"), "--dist-timeout", "3"] + Self.gan
+        var env = ["RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "no-such-host.invalid", "MASTER_PORT": "29400"]
+        var started = Date()
+        var r = try Self.spawn(CLI.binary.path, args, env: env)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("MASTER_ADDR 'no-such-host.invalid' does not resolve"), r.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20)
+        env["MASTER_ADDR"] = "127.0.0.1"
+        env["MASTER_PORT"] = String(Self.freePort())
+        started = Date()
+        r = try Self.spawn(CLI.binary.path, args, env: env)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("rank 1: cannot reach the rendezvous store at 127.0.0.1:\(env["MASTER_PORT"]!)"), r.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3 + 15)
+        env["MASTER_PORT"] = "70000"
+        r = try Self.spawn(CLI.binary.path, args, env: env)
+        XCTAssertTrue(r.stderr.contains("MASTER_PORT=70000"), r.stderr)
+    }
+
+    /// Ranks started with different options stop at start-up, naming what differs.
+    func testRanksThatDisagreeStopAtStartUp() throws {
+        let port = Self.freePort()
+        let ranks = try (0..<2).map { rank in
+            try Self.start(CLI.binary.path, ["pretrain-gan", "--data", data, "--iterations", "2", "--out", path("mix"),
+                                             "--dist-timeout", "20", "--seed", String(rank)] + Self.gan,
+                           env: ["RANK": String(rank), "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": String(port)],
+                           log: dir.appendingPathComponent("mix\(rank)"))
+        }
+        for p in ranks { p.waitUntilExit() }
+        for rank in 0..<2 {
+            XCTAssertNotEqual(ranks[rank].terminationStatus, 0)
+            let err = try String(contentsOf: dir.appendingPathComponent("mix\(rank).err"), encoding: .utf8)
+            XCTAssertTrue(err.contains("disagree on the options"), err)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("mix/checkpoints")))
+    }
+
+    // MARK: Helpers
+
+    func expectSuccess(_ r: CLI.Result, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
+    }
+
+    static func load(_ path: String) throws -> [String: [Float]] {
+        var out: [String: [Float]] = [:]
+        for (name, t) in try Safetensors.read(URL(fileURLWithPath: path)).tensors where t.dtype == .f32 {
+            out[name] = t.bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        }
+        return out
+    }
+
+    static func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
+        let scale = max(a.map { abs(Double($0)) }.max() ?? 0, 1e-6)
+        return zip(a, b).map { abs(Double($0) - Double($1)) }.max().map { $0 / scale } ?? 0
+    }
+
+    /// Every tensor within `tolerance` of its largest magnitude, except G's conv biases that feed a batch
+    /// norm: their true gradient is zero, so Adam's first steps (g / sqrt(g^2)) turn rounding noise into
+    /// full-size steps of either sign, in one process as in several.
+    func assertClose(_ a: String, _ b: String, tolerance: Double, file: StaticString = #filePath, line: UInt = #line) throws {
+        let x = try Self.load(a), y = try Self.load(b)
+        XCTAssertEqual(Set(x.keys), Set(y.keys), file: file, line: line)
+        var compared = 0
+        for (name, values) in x {
+            let isG = URL(fileURLWithPath: a).lastPathComponent.hasPrefix("G")
+            if isG, name.hasPrefix("blocks."), name.hasSuffix("conv1.bias") || name.hasSuffix("conv2.bias") || name.hasSuffix("conv_sc.bias") { continue }
+            guard let other = y[name] else { continue }
+            let d = Self.relativeDifference(values, other)
+            XCTAssertLessThan(d, tolerance, "\(URL(fileURLWithPath: a).lastPathComponent) \(name)", file: file, line: line)
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, 5, file: file, line: line)
+    }
+
+    func assertLogsClose(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        func losses(_ p: String) throws -> [[String: Double]] {
+            try String(contentsOfFile: p, encoding: .utf8).split(separator: "\n").map {
+                let object = try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+                return object["losses"] as! [String: Double]
+            }
+        }
+        let x = try losses(a), y = try losses(b)
+        XCTAssertEqual(x.count, y.count, file: file, line: line)
+        for (i, (l, r)) in zip(x, y).enumerated() {
+            for (k, v) in l { XCTAssertEqual(v, r[k] ?? .nan, accuracy: 1e-3 * max(1, abs(v)), "iteration \(i + 1) \(k)", file: file, line: line) }
+        }
+    }
+
+    static func start(_ executable: String, _ args: [String], env: [String: String], log: URL) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.filter { !["RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"].contains($0.key) }
+            .merging(env) { $1 }
+        for (suffix, keyPath) in [("out", \Process.standardOutput), ("err", \Process.standardError)] as [(String, ReferenceWritableKeyPath<Process, Any?>)] {
+            let url = log.appendingPathExtension(suffix)
+            FileManager.default.createFile(atPath: url.path, contents: nil)
+            p[keyPath: keyPath] = try FileHandle(forWritingTo: url)
+        }
+        try p.run()
+        return p
+    }
+
+    static func spawn(_ executable: String, _ args: [String], env: [String: String]) throws -> CLI.Result {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("deepi2i-dp-log-\(UUID().uuidString.prefix(8))")
+        let p = try start(executable, args, env: env, log: log)
+        p.waitUntilExit()
+        defer { for s in ["out", "err"] { try? FileManager.default.removeItem(at: log.appendingPathExtension(s)) } }
+        return CLI.Result(status: p.terminationStatus,
+                          stdout: (try? String(contentsOf: log.appendingPathExtension("out"), encoding: .utf8)) ?? "",
+                          stderr: (try? String(contentsOf: log.appendingPathExtension("err"), encoding: .utf8)) ?? "")
+    }
+
+    /// A loopback port nobody listens on right now.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
