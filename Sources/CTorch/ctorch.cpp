@@ -646,6 +646,7 @@ ct_tensor ct_attention_core(ct_tensor theta, ct_tensor phi, ct_tensor g, bool fu
 #define USE_C10D_GLOO 1
 #endif
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #if defined(CT_WITH_CUDA) && defined(__has_include)
 #if __has_include(<nccl.h>)
@@ -770,7 +771,9 @@ ct_store ct_store_new(const char *host, int port, bool is_server, int world_size
     opts.numWorkers = static_cast<std::size_t>(world_size);
     opts.waitWorkers = false;  // the caller's start-up check waits for every rank, with its own message
     opts.timeout = std::chrono::milliseconds(timeout_ms);
-    auto store = c10::make_intrusive<c10d::TCPStore>(std::string(host), opts);
+    // Under torchrun the store is the agent's, shared with its own keys: ours live under a prefix.
+    auto tcp = c10::make_intrusive<c10d::TCPStore>(std::string(host), opts);
+    c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::PrefixStore>("deepi2i", tcp);
     return reinterpret_cast<ct_store>(new StoreHandle{store});
   })
 }

@@ -30,7 +30,8 @@ public final class ProcessGroup {
         let host = environment.masterAddress, port = environment.masterPort
         try DistributedEnvironment.checkResolves(host)
         let ms = Int64(timeout * 1000)
-        guard let store = ct_store_new(host, Int32(port), environment.rank == 0, Int32(environment.worldSize), ms) else {
+        let hostsStore = environment.rank == 0 && !environment.agentHostsStore
+        guard let store = ct_store_new(host, Int32(port), hostsStore, Int32(environment.worldSize), ms) else {
             throw DistributedError.unreachable(rank: environment.rank, address: "\(host):\(port)", seconds: timeout,
                                                detail: TorchError.last("TCPStore").message)
         }
@@ -149,6 +150,9 @@ public struct DistributedEnvironment: Equatable, Sendable {
     public var localRank: Int
     public var masterAddress: String
     public var masterPort: Int
+    /// torchrun's agent already serves the store at MASTER_ADDR:MASTER_PORT (TORCHELASTIC_USE_AGENT_STORE):
+    /// rank 0 connects to it instead of opening its own.
+    public var agentHostsStore = false
 
     public init(rank: Int, worldSize: Int, localRank: Int? = nil, masterAddress: String = "127.0.0.1", masterPort: Int = 29500) {
         self.rank = rank
@@ -177,7 +181,9 @@ public struct DistributedEnvironment: Equatable, Sendable {
             throw DistributedError.badEnvironment("MASTER_ADDR is not set (WORLD_SIZE is \(world))")
         }
         let port = try int("MASTER_PORT", env["MASTER_PORT"], 1...65535)
-        return DistributedEnvironment(rank: rank, worldSize: world, localRank: local, masterAddress: address, masterPort: port)
+        var environment = DistributedEnvironment(rank: rank, worldSize: world, localRank: local, masterAddress: address, masterPort: port)
+        environment.agentHostsStore = env["TORCHELASTIC_USE_AGENT_STORE"]?.lowercased() == "true"
+        return environment
     }
 
     /// The variables that put a process at `rank` (the launcher sets them for each copy it starts).

@@ -264,7 +264,8 @@ int ct_profile_end(void);
 // collective that does not finish within its timeout (a peer died or stalls) fails with an error.
 typedef struct ct_store_opaque *ct_store;
 typedef struct ct_process_group_opaque *ct_process_group;
-// is_server: this process hosts the store (rank 0). Fails when the host cannot be reached within timeout_ms.
+// is_server: this process hosts the store (rank 0; not under torchrun, whose agent hosts it). Keys live
+// under the prefix "deepi2i/". Fails when the host cannot be reached within timeout_ms.
 ct_store ct_store_new(const char *host, int port, bool is_server, int world_size, int64_t timeout_ms);
 void ct_store_free(ct_store store);
 int ct_store_set(ct_store store, const char *key, const void *data, size_t length);
