@@ -58,6 +58,22 @@ final class TSNETests: XCTestCase {
         XCTAssertLessThan(within / nw, 0.3 * (between / nb), "mean within \(within / nw), between \(between / nb)")
     }
 
+    /// Both PCA routes (Gram matrix for fewer points than dimensions, covariance otherwise) give the same
+    /// scores, and the leading component carries the largest variance.
+    func testPCARoutesAgree() throws {
+        let x = try Tensor.randn([12, 30], generator: RandomGenerator(seed: 2), dtype: .f64)
+        let gram = try TSNE.pca(x, dimensions: 5)  // 12 points < 30 dimensions: Gram route
+        XCTAssertEqual(gram.shape, [12, 5])
+        let variances = try gram.square().sum(dims: [0]).toArray(of: Double.self)
+        XCTAssertEqual(variances, variances.sorted(by: >))
+        let again = try TSNE.pca(x, dimensions: 5)
+        XCTAssertEqual(try (again - gram).abs().max().item(), 0)
+        // Same data through both routes: a tall copy (rows repeated) has the same principal axes.
+        let tall = try Tensor.cat([x, x, x])  // 36 > 30 rows
+        let viaCovariance = try TSNE.pca(tall, dimensions: 5).narrow(dim: 0, start: 0, length: 12)
+        XCTAssertEqual(try (viaCovariance - gram).abs().max().item(), 0, accuracy: 1e-9)
+    }
+
     func testDeterministicForASeed() throws {
         let (x, _) = try clusters()
         let a = try quickTSNE(seed: 7).embed(x).embedding

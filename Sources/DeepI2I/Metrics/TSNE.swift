@@ -51,19 +51,29 @@ public struct TSNE: Codable, Equatable, Sendable {
         }
     }
 
-    /// Projection on the leading principal components, each oriented so that its largest loading is
-    /// positive (eigenvectors' signs are otherwise arbitrary).
+    /// Scores on the leading principal components, each oriented so that its largest-magnitude score is
+    /// positive (eigenvectors' signs are otherwise arbitrary). With fewer points than dimensions (images:
+    /// thousands of pixels) from the N x N Gram matrix, whose eigenvectors scaled by sqrt(eigenvalue) are
+    /// the same scores, instead of the D x D covariance.
     static func pca(_ x: Tensor, dimensions: Int) throws -> Tensor {
         let centred = try x - x.mean(dims: [0], keepDim: true)
-        let covariance = try centred.t().matmul(centred) / Double(max(1, x.size(0) - 1))
-        let (_, vectors) = try covariance.symmetricEigen()
-        let d = vectors.size(1)
-        let k = min(dimensions, d)
-        var top = try vectors.narrow(dim: 1, start: d - k, length: k).flip([1])  // descending eigenvalues
-        let index = try top.abs().argmax(dim: 0, keepDim: true)
-        let signs = try top.gather(dim: 0, index: index).sign().maskedFill(top.gather(dim: 0, index: index).eq(0), 1)
-        top = try top * signs
-        return try centred.matmul(top)
+        let (n, d) = (x.size(0), x.size(1))
+        var scores: Tensor
+        if n < d {
+            let (values, vectors) = try centred.matmul(centred.t()).symmetricEigen()
+            let k = min(dimensions, n)
+            let top = try vectors.narrow(dim: 1, start: n - k, length: k).flip([1])
+            let lambda = try values.narrow(dim: 0, start: n - k, length: k).flip([0]).clamp(min: 0)
+            scores = try top * lambda.sqrt().unsqueeze(dim: 0)
+        } else {
+            let covariance = try centred.t().matmul(centred)
+            let (_, vectors) = try covariance.symmetricEigen()
+            let k = min(dimensions, d)
+            scores = try centred.matmul(vectors.narrow(dim: 1, start: d - k, length: k).flip([1]))
+        }
+        let index = try scores.abs().argmax(dim: 0, keepDim: true)
+        let pivot = try scores.gather(dim: 0, index: index)
+        return try scores * pivot.sign().maskedFill(pivot.eq(0), 1)
     }
 
     /// Squared Euclidean distances between rows, diagonal zero.
