@@ -14,6 +14,7 @@ struct DeepI2ICommand: AsyncParsableCommand {
             InitModelCommand.self, ReferenceCheckCommand.self, InfoCommand.self,
             BenchTranslateCommand.self, BenchTrainStepCommand.self, BenchPipelineCommand.self, BenchLoaderCommand.self,
             BenchFeaturesCommand.self,
+            TSNECommand.self,
         ]
     )
 }

@@ -41,10 +41,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Weight of the adversarial loss, lambda_adv (default \(defaults.adversarialWeight)).") var advWeight: Double?
     @Option(help: "Active fusion levels (widths), e.g. 32,16,8,4.") var levels: String?
     @Option(help: "Use only the deepest N fusion levels.") var encoderLevels: Int?
+    @Option(help: "Bottleneck depth: the encoder stops after N downsampling blocks and fuses at every level down to R/2^N (2: StarGAN-like; default: full depth).")
+    var bottleneckDownsamplings: Int?
     @Option(help: "Fusion weights: one number for every active level, or WIDTH:W pairs like 8:1,4:1 (default: the official \(FusionWeights.official) for transfer, 1 / \(FusionWeights.official) at width 32 for scratch).")
     var fusionWeights: String?
     @Flag(help: "No adaptor: encoder features are added to the generator directly.") var noAdaptor = false
-    @Option(help: "Networks transferred from the GAN (any of G,D,E); the rest random.") var transfer = "G,D,E"
+    @Option(help: "Networks transferred from the GAN (any of G,D,E, or none); the rest random.") var transfer = "G,D,E"
     @Option(help: "Channel width for --scratch (official: 96).") var channels = 96
     @Option(help: "Train on only the first N training images of each class (data-scarcity studies).") var trainPerClass: Int?
     @Flag(help: "Reproduce the official G loss exactly: its reconstruction term compares rows 0 and 1 of D's features (the first two translations) instead of each translation with its own input.")
@@ -122,7 +124,9 @@ struct TrainCommand: ParsableCommand {
         guard sources == 1 else { throw CommandFailure("give exactly one of --from GAN_DIR, --from-model MODEL_DIR, --scratch") }
         let initialisation: Initialisation
         if let from {
-            let names = Set(transfer.uppercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            // "none": the source GAN's architecture with every network random (the partial-transfer ablation's baseline).
+            let names = transfer.lowercased() == "none" ? []
+                : Set(transfer.uppercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
             if let bad = names.first(where: { !["G", "D", "E"].contains($0) }) {
                 throw CommandFailure("--transfer: unknown network '\(bad)' (use G, D, E)")
             }
@@ -169,6 +173,7 @@ struct TrainCommand: ParsableCommand {
             c.levels = parsed.compactMap { $0 }
         }
         c.encoderLevels = encoderLevels
+        c.bottleneckDownsamplings = bottleneckDownsamplings
         if let fusionWeights { c.fusionWeights = try FusionWeights(parsing: fusionWeights) }
         if noAdaptor { c.fusionMode = .direct }
         c.trainImagesPerClass = trainPerClass

@@ -36,9 +36,20 @@ final class DiscriminatorTrunk {
     /// Runs every block. Returns the ReLU'd final activation and the features at `levels` (the last
     /// block at a width wins). The official head's in-place ReLU also rewrites the stored deepest feature,
     /// so that one is post-ReLU while shallower ones are pre-activation.
+    /// When the deepest width is not wanted (a shallow bottleneck), the blocks after the last wanted
+    /// feature do not run: the encoder then has only the downsampling layers it uses.
     func run(_ x: Tensor, levels: Set<Int>) throws -> (activated: Tensor, features: [Int: Tensor]) {
         var h = x
         var features: [Int: Tensor] = [:]
+        if let deepest = widths.last, !levels.contains(deepest),
+           let last = widths.lastIndex(where: { levels.contains($0) }) {
+            for i in 0...last {
+                h = try dBlocks[i](h)
+                if let attn = attention[i] { h = try attn(h) }
+                if levels.contains(widths[i]) { features[widths[i]] = h }
+            }
+            return (h, features)
+        }
         for (i, block) in dBlocks.enumerated() {
             h = try block(h)
             if let attn = attention[i] { h = try attn(h) }

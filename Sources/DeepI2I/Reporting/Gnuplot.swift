@@ -51,6 +51,16 @@ public enum Gnuplot {
         try run(script)
     }
 
+    /// Scatter plot, one colour per series (e.g. t-SNE points by input class).
+    public static func scatter(_ series: [Series], title: String, to png: URL, size: (Int, Int) = (1000, 800)) throws {
+        var script = header(title: title, xLabel: "", yLabel: "", size: size, png: png)
+        script += "plot " + series.map { "'-' with points pt 7 ps 0.7 title \(quote($0.title))" }.joined(separator: ", ") + "\n"
+        for s in series {
+            script += s.points.map { "\($0.x) \($0.y)" }.joined(separator: "\n") + "\ne\n"
+        }
+        try run(script)
+    }
+
     static func header(title: String, xLabel: String, yLabel: String, size: (Int, Int), png: URL) -> String {
         """
         set terminal pngcairo size \(size.0),\(size.1) enhanced font ',11'

@@ -56,6 +56,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var levels: [Int]?
     /// Use only the deepest N of the active levels.
     public var encoderLevels: Int?
+    /// Depth of the bottleneck (the paper's Fig. 6 middle): the encoder stops after this many
+    /// downsampling blocks and fuses at every level down to there (2: a StarGAN-like bottleneck at R/4).
+    /// nil: E's full depth. See `TrainingSetup.bottleneckLevels`.
+    public var bottleneckDownsamplings: Int?
     /// Fusion weight per level (width as a string, as in ModelConfig; `allFusionLevels` sets every
     /// active level). nil: the official values, 0.1 at every level for transfer and {deep: 1,
     /// width 32: 0.1} for scratch. An active level not named keeps its official value.
@@ -88,8 +92,14 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         }
         if let n = encoderLevels, n < 1 { throw fail("--encoder-levels must be >= 1") }
         if let n = trainImagesPerClass, n < 1 { throw fail("--train-per-class must be >= 1") }
-        if case .model = initialisation, levels != nil || encoderLevels != nil || fusionWeights != nil {
-            throw fail("--levels, --encoder-levels and --fusion-weights shape a new model; --from-model keeps the saved model's")
+        if case .model = initialisation, levels != nil || encoderLevels != nil || fusionWeights != nil || bottleneckDownsamplings != nil {
+            throw fail("--levels, --encoder-levels, --bottleneck-downsamplings and --fusion-weights shape a new model; --from-model keeps the saved model's")
+        }
+        if let n = bottleneckDownsamplings {
+            guard n >= 1 else { throw fail("--bottleneck-downsamplings must be >= 1, got \(n)") }
+            guard levels == nil, encoderLevels == nil else {
+                throw fail("--bottleneck-downsamplings chooses the fusion levels itself; give it without --levels / --encoder-levels")
+            }
         }
         try fusionWeights?.validate()
         for w in [adversarialWeight, reconstructionWeight] where !(w.isFinite && w >= 0) {

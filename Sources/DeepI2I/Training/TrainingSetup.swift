@@ -56,6 +56,21 @@ public enum TrainingSetup {
 
     /// The fusion weights of the active levels: the official defaults with `overrides` applied. An
     /// override for a level that is not active is an error (it would silently do nothing).
+    /// The fusion levels of a bottleneck `downsamplings` deep: every fusable width from the shallowest down
+    /// to R / 2^downsamplings, where the encoder's features stop (the paper varies the number of E's
+    /// downsampling layers, fusing at all of them; 2 is StarGAN's bottleneck at R/4). G keeps its full
+    /// depth so that it can still be transferred; its levels below the bottleneck get no encoder input.
+    public static func bottleneckLevels(resolution: Int, downsamplings: Int) throws -> [Int] {
+        let arch = try Architecture(resolution: resolution)
+        let available = arch.discriminator.filter(\.downsample).count
+        let fusable = arch.fusableWidths
+        let possible = (1...available).filter { n in fusable.contains { $0 >= resolution >> n } }
+        guard possible.contains(downsamplings) else {
+            throw TrainingError.invalidConfig("--bottleneck-downsamplings \(downsamplings) at \(resolution) px: the encoder has \(available) downsampling blocks and fuses at widths \(fusable); possible: \(possible.map(String.init).joined(separator: ", "))")
+        }
+        return fusable.filter { $0 >= resolution >> downsamplings }
+    }
+
     public static func fusionWeights(levels: [Int], scratch: Bool, overrides: FusionWeights?) throws -> [String: Double] {
         let defaults = FusionWeights.officialDefaults(levels: levels, scratch: scratch)
         return try overrides?.applied(to: defaults, levels: levels) ?? defaults
@@ -70,7 +85,11 @@ public enum TrainingSetup {
             }
             m.classNames = classNames
             m.classRows = Array(0..<classNames.count)  // dataset class k uses row k (official)
-            m.fusionLevels = try fusionLevels(resolution: m.resolution, levels: config.levels, encoderLevels: config.encoderLevels)
+            if let n = config.bottleneckDownsamplings {
+                m.fusionLevels = try bottleneckLevels(resolution: m.resolution, downsamplings: n)
+            } else {
+                m.fusionLevels = try fusionLevels(resolution: m.resolution, levels: config.levels, encoderLevels: config.encoderLevels)
+            }
             m.fusionWeights = try fusionWeights(levels: m.fusionLevels, scratch: scratch, overrides: config.fusionWeights)
             m.fusionMode = config.fusionMode
             try m.validate()

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Reproduction of the paper's ablations at small scale (issue #15; docs/reproduction.md): Animal-MNIST at
+# 64x64 (three fusion levels: widths 16, 8, 4; at 32 px there are only two) with a source BigGAN trained
+# here on Fashion-MNIST. Every variant gets the same budget, data split, fusion weight and evaluation.
+#
+#   scripts/reproduce.sh                 every stage, then the report
+#   scripts/reproduce.sh adaptor depth   only these stages (prerequisites: data, gan, classifier)
+#   scripts/reproduce.sh noadaptor       only this run (any run name below), all its seeds
+#   scripts/reproduce.sh report          rewrite docs/reproduction.md from what has finished
+#
+# Stages and runs (run NAME, trained with each seed in SEEDS; scarcity with SCARCE_SEEDS):
+#   adaptor   full, noadaptor, w16, w8, w4          (Figure 3)
+#   transfer  t-none, t-E, t-G, t-D, t-GD, t-ED, t-EG (+ full)  (Figure 6 left, Table 3)
+#   depth     d2, d3 (+ full = d4)                  (Figure 6 middle)
+#   recon     rec-off, rec-l1 (+ full = MSE)        (Figure 18)
+#   scarcity  few-transfer, few-scratch             (Table 2; SCARCE_SEEDS)
+#   tsne      t-SNE of translations of the full model (Appendix H)
+#
+# Resumable: a run whose model/ exists is skipped, one with checkpoints resumes with --resume, an
+# evaluation with metrics.json is skipped; stop at any time (Ctrl-C writes a checkpoint) and start again.
+# Budget and work folder from the environment (the defaults are the study's; keep them fixed across
+# sessions, or use a new W): W, RES, CH, GAN_ITERS, ITERS, P1, BATCH, FEW, SEEDS, SCARCE_SEEDS,
+# EVAL_PER_CLASS, FC_ITERS, CLS_ITERS, TSNE_COUNT, THREADS; DEEPI2I=path skips the release build.
+# Run it under `nice -n 19` on a shared machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+if [ -z "${DEEPI2I:-}" ]; then scripts/setup.sh release; DEEPI2I=$ROOT/.build/release/deepi2i; fi
+case "$DEEPI2I" in /*) B=$DEEPI2I ;; *) B=$ROOT/$DEEPI2I ;; esac
+W=${W:-runs/reproduce}
+RES=${RES:-64}
+CH=${CH:-16}
+GAN_ITERS=${GAN_ITERS:-2000}
+ITERS=${ITERS:-2000}
+P1=${P1:-200}
+BATCH=${BATCH:-16}
+FEW=${FEW:-10}
+SEEDS=${SEEDS:-0 1}
+SCARCE_SEEDS=${SCARCE_SEEDS:-0 1 2}
+EVAL_PER_CLASS=${EVAL_PER_CLASS:-50}
+FC_ITERS=${FC_ITERS:-100}
+CLS_ITERS=${CLS_ITERS:-300}
+TSNE_COUNT=${TSNE_COUNT:-1000}
+export DEEPI2I_THREADS=${THREADS:-2}
+CKPT=$(( ITERS < 500 ? (ITERS > 1 ? ITERS / 2 : 1) : 250 ))
+mkdir -p "$W"
+cd "$W"
+# The budget is part of the study: a work folder keeps the one it started with.
+BUDGET="RES=$RES CH=$CH GAN_ITERS=$GAN_ITERS ITERS=$ITERS P1=$P1 BATCH=$BATCH FEW=$FEW EVAL_PER_CLASS=$EVAL_PER_CLASS FC_ITERS=$FC_ITERS CLS_ITERS=$CLS_ITERS"
+if [ -f budget.txt ] && [ "$(cat budget.txt)" != "$BUDGET" ]; then
+    echo "$W was started with: $(cat budget.txt)"; echo "now asked for:     $BUDGET"
+    echo "use the same settings, or another W= folder"; exit 2
+fi
+echo "$BUDGET" > budget.txt
+
+data() {
+    [ -d fashion$RES ] || $B prepare --builtin fashion-mnist --out fashion$RES --resolution "$RES" --per-class 1000
+    [ -d animal$RES ] || $B prepare --builtin animal-mnist --out animal$RES --resolution "$RES" --per-class 112
+}
+# has_checkpoint DIR: a run that can continue with --resume.
+has_checkpoint() { [ -n "$(ls "$1/checkpoints" 2>/dev/null)" ]; }
+gan() {
+    data
+    [ -f gan/gan.json ] && return  # published at the end of pretraining
+    if has_checkpoint gan; then $B pretrain-gan --out gan --resume; return; fi
+    local again=(); [ -d gan ] && again=(--overwrite)  # stopped before its first checkpoint
+    $B pretrain-gan --data fashion$RES --out gan --channels "$CH" --batch 32 --iterations "$GAN_ITERS" \
+        --ema --ema-start $(( GAN_ITERS / 5 )) --sample-every "$CKPT" --checkpoint-every "$CKPT" "${again[@]}"
+}
+classifier() {
+    data
+    [ -f classifier/classifier.json ] || $B train-classifier --data animal$RES --out classifier --iterations "$CLS_ITERS"
+}
+
+# train NAME SEED ARGS...: one training run into NAME-sSEED, then its evaluation into eval/NAME-sSEED.
+train() {
+    local name=$1 seed=$2; shift 2
+    local dir=$name-s$seed
+    if [ ! -d "$dir/model" ]; then
+        if has_checkpoint "$dir"; then
+            $B train --out "$dir" --resume
+        else
+            local again=(); [ -d "$dir" ] && again=(--overwrite)
+            $B train --out "$dir" --data animal$RES --iterations "$ITERS" --batch "$BATCH" --accumulate 1 \
+                --sample-every "$CKPT" --checkpoint-every "$CKPT" --sample-rows 8 --seed "$seed" "${again[@]}" "$@"
+        fi
+    fi
+    mkdir -p eval
+    [ -f eval/$dir/metrics.json ] || $B evaluate --model "$dir/model" --data animal$RES --classifier classifier \
+        --per-class "$EVAL_PER_CLASS" --fc-iterations "$FC_ITERS" --metrics mfid,mkid,rc,fc,mask-iou --seed 0 --out eval/$dir
+}
+# Every variant: transfer from the GAN, fusion weight 1 at every level (docs/training-demo.md: the
+# official 0.1 loses the pose with this small source GAN), phase 1 of P1 iterations when G is transferred.
+variant() {
+    local name=$1; shift
+    local seeds=$SEEDS
+    case $name in few-*) seeds=$SCARCE_SEEDS ;; esac
+    for s in $seeds; do train "$name" "$s" --from gan --fusion-weights 1 --phase1-iterations "$P1" "$@"; done
+}
+run_named() {
+    gan; classifier
+    case $1 in
+        full) variant full ;;
+        noadaptor) variant noadaptor --no-adaptor ;;
+        w16) variant w16 --levels 16 ;;
+        w8) variant w8 --levels 8 ;;
+        w4) variant w4 --levels 4 ;;
+        t-none) variant t-none --transfer none ;;
+        t-E) variant t-E --transfer E ;;
+        t-G) variant t-G --transfer G ;;
+        t-D) variant t-D --transfer D ;;
+        t-GD) variant t-GD --transfer G,D ;;
+        t-ED) variant t-ED --transfer E,D ;;
+        t-EG) variant t-EG --transfer E,G ;;
+        d2) variant d2 --bottleneck-downsamplings 2 ;;
+        d3) variant d3 --bottleneck-downsamplings 3 ;;
+        rec-off) variant rec-off --rec-weight 0 ;;
+        rec-l1) variant rec-l1 --rec-distance l1 ;;
+        few-transfer) variant few-transfer --train-per-class "$FEW" ;;
+        few-scratch) variant few-scratch --transfer none --train-per-class "$FEW" ;;
+        *) echo "unknown run '$1'"; exit 2 ;;
+    esac
+}
+tsne() {
+    run_named full
+    local s=${SEEDS%% *}
+    [ -f tsne/tsne.json ] || $B tsne --model full-s$s/model --data animal$RES --target cat --count "$TSNE_COUNT" --split all --out tsne
+}
+stage() {
+    case $1 in
+        data) data ;;
+        gan) gan ;;
+        classifier) classifier ;;
+        adaptor) for r in full noadaptor w16 w8 w4; do run_named $r; done ;;
+        transfer) for r in full t-none t-E t-G t-D t-GD t-ED t-EG; do run_named $r; done ;;
+        depth) for r in full d2 d3; do run_named $r; done ;;
+        recon) for r in full rec-off rec-l1; do run_named $r; done ;;
+        scarcity) for r in few-transfer few-scratch; do run_named $r; done ;;
+        tsne) tsne ;;
+        report) ;;
+        *) run_named "$1" ;;
+    esac
+}
+if [ $# -eq 0 ]; then set -- scarcity adaptor tsne transfer depth recon; fi
+for s in "$@"; do stage "$s"; done
+cd "$ROOT"
+python3 scripts/reproduction_report.py "$W" docs/reproduction.md
