@@ -60,6 +60,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "(default \(defaults.sampleEvery))") var sampleEvery: Int?
     @Option(help: "(default \(defaults.sampleRows))") var sampleRows: Int?
     @OptionGroup var device: DeviceOptions
+    @OptionGroup var precision: PrecisionOptions
 
     func run() throws {
         let device = try self.device.resolved()
@@ -72,6 +73,7 @@ struct TrainCommand: ParsableCommand {
         if resume {
             config = try TrainingCheckpoint.savedConfig(runURL, as: TrainingConfig.self)
             if let iterations { config.iterations = iterations }
+            try precision.check(resuming: config.precision)
         } else {
             config = try makeConfig()
             if printConfig {
@@ -166,6 +168,7 @@ struct TrainCommand: ParsableCommand {
         set(keep, \.keepCheckpoints)
         set(sampleEvery, \.sampleEvery)
         set(sampleRows, \.sampleRows)
+        c.precision = try precision.parsed()
         try c.validate()
         return c
     }

@@ -29,8 +29,11 @@ public final class ConditionalBatchNorm: Module {
         let batch = c.size(0)
         let scale = try (gain(c) + 1).view([batch, -1, 1, 1])
         let shift = try bias(c).view([batch, -1, 1, 1])
-        let normalized = try Functional.batchNorm(x, runningMean: storedMean, runningVar: storedVar,
-                                                  training: isTraining, momentum: momentum, eps: eps)
+        // Statistics in float32 also under autocast (mixed precision).
+        let normalized = try Autocast.disabled {
+            try Functional.batchNorm(x.float32(), runningMean: storedMean, runningVar: storedVar,
+                                     training: isTraining, momentum: momentum, eps: eps)
+        }
         return try normalized.multiplyingTemporary(by: scale).addingToTemporary(shift)
     }
 }
@@ -58,7 +61,10 @@ public final class StoredBatchNorm: Module {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try Functional.batchNorm(x, runningMean: storedMean, runningVar: storedVar, weight: gain, bias: bias,
-                                 training: isTraining, momentum: momentum, eps: eps)
+        // Statistics in float32 also under autocast (mixed precision).
+        try Autocast.disabled {
+            try Functional.batchNorm(x.float32(), runningMean: storedMean, runningVar: storedVar, weight: gain, bias: bias,
+                                     training: isTraining, momentum: momentum, eps: eps)
+        }
     }
 }

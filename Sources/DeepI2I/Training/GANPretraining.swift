@@ -51,6 +51,8 @@ public final class BigGANTraining: TrainingFamily {
     let loader: DataLoader
     var stream: BatchStream
     let fixedZ: Tensor
+    /// `--precision`: autocast forwards, fp16's loss scaler.
+    public let precision: MixedPrecision
 
     public init(config: GANTrainingConfig, device: Device = .cpu) throws {
         self.config = config
@@ -82,6 +84,7 @@ public final class BigGANTraining: TrainingFamily {
         discriminatorOptimizer = try TrainingOptimizers.adam(D, learningRate: config.discriminatorLR, beta1: config.beta1,
                                                              beta2: config.beta2, eps: config.adamEps)
         samplingRNG = try RandomGenerator(seed: config.seed &+ 1)
+        precision = try MixedPrecision(config.precision ?? .fp32, device: device)
         loader = try DataLoader(dataset: dataset, split: .train, batchSize: config.batchSize, seed: config.seed, prefetch: 0)
         stream = try BatchStream(loader: loader)
         fixedZ = try Tensor.randn([8 * dataset.classCount, model.dimZ], generator: RandomGenerator(seed: config.seed &+ 2),
@@ -94,6 +97,7 @@ public final class BigGANTraining: TrainingFamily {
                          imagesPerIteration: config.batchSize * config.discriminatorSteps)
     }
     public var optimizers: [(name: String, optimizer: Adam)] { [("G", generatorOptimizer), ("D", discriminatorOptimizer)] }
+    public var lossScaler: LossScaler? { precision.scaler }
     public var position: BatchStream.Position { stream.position }
     public func seek(to position: BatchStream.Position) throws { stream = try BatchStream(loader: loader, position: position) }
     public func phase(after completed: Int) -> Int { 0 }
@@ -115,24 +119,26 @@ public final class BigGANTraining: TrainingFamily {
             let x = poison ? try real.images * Double.nan : real.images
             let yFake = try rows(batch.count)
             let z = try Tensor.randn([batch.count, model.dimZ], generator: samplingRNG, device: device)
-            let fake = try withNoGrad { try G(z: z, embedding: G.shared(yFake)) }
             try discriminatorOptimizer.zeroGrad()
-            let (lr, lf) = try Losses.discriminatorHinge(real: D(x, rows: real.labels).logit, fake: D(fake, rows: yFake).logit)
-            try (lr + lf).backward()
+            let (lr, lf) = try precision.autocast { () throws -> (Tensor, Tensor) in
+                let fake = try withNoGrad { try G(z: z, embedding: G.shared(yFake)) }
+                return try Losses.discriminatorHinge(real: D(x, rows: real.labels).logit, fake: D(fake, rows: yFake).logit)
+            }
+            try precision.backward(lr + lf)
             dReal = try lr.item(); dFake = try lf.item()
             guard dReal.isFinite, dFake.isFinite else { throw NonFiniteLoss(losses: "D_real \(dReal), D_fake \(dFake)") }
-            try discriminatorOptimizer.step()
+            try precision.step(discriminatorOptimizer)
         }
         // G step: -mean D(G(z, y), y) with D's parameters frozen.
         try D.freeze(true)
         try generatorOptimizer.zeroGrad()
         let yG = try rows(config.batchSize)
         let zG = try Tensor.randn([config.batchSize, model.dimZ], generator: samplingRNG, device: device)
-        let gLoss = try Losses.generatorHinge(fake: D(G(z: zG, embedding: G.shared(yG)), rows: yG).logit)
-        try gLoss.backward()
+        let gLoss = try precision.autocast { try Losses.generatorHinge(fake: D(G(z: zG, embedding: G.shared(yG)), rows: yG).logit) }
+        try precision.backward(gLoss)
         let g = try gLoss.item()
         guard g.isFinite else { throw NonFiniteLoss(losses: "G \(g)") }
-        try generatorOptimizer.step()
+        try precision.step(generatorOptimizer)
         if let ema {
             // BigGAN's EMA over the whole state dict (buffers included); a plain copy before ema_start.
             let decay = iteration + 1 < config.emaStart ? 0 : config.emaDecay
@@ -143,7 +149,8 @@ public final class BigGANTraining: TrainingFamily {
                 }
             }
         }
-        return ["D_real": dReal, "D_fake": dFake, "D": dReal + dFake, "G": g]
+        precision.endIteration()
+        return ["D_real": dReal, "D_fake": dFake, "D": dReal + dFake, "G": g].merging(precision.logged) { a, _ in a }
     }
 
     /// A checkpoint is a complete GAN directory (usable with `train --from`).

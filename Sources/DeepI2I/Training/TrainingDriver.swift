@@ -35,6 +35,12 @@ public protocol TrainingFamily: AnyObject {
     var headlineLosses: [String] { get }
     /// Learning rates by optimizer name (TensorBoard).
     var learningRates: [String: Double] { get }
+    /// fp16's dynamic loss scaler, whose state goes into every checkpoint (nil: none).
+    var lossScaler: LossScaler? { get }
+}
+
+extension TrainingFamily {
+    public var lossScaler: LossScaler? { nil }
 }
 
 /// Lengths and intervals of a run, in iterations.
