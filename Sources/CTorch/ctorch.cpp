@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
@@ -632,6 +633,87 @@ ct_tensor ct_attention_core(ct_tensor theta, ct_tensor phi, ct_tensor g, bool fu
     auto beta = at::softmax(at::bmm(t.transpose(1, 2), p), -1);
     return wrap(at::bmm(v, beta.transpose(1, 2)));
   })
+}
+
+// ---- Mixed precision and CUDA queries (issue #12, p12) ----
+// libtorch 2.4 replaced the per-device autocast setters of 1.x (set_enabled / set_cpu_enabled,
+// set_autocast_gpu_dtype / set_autocast_cpu_dtype) by set_autocast_enabled(device_type, ...) and
+// set_autocast_dtype(device_type, ...).
+#if (TORCH_VERSION_MAJOR > 2) || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define CT_AUTOCAST_BY_DEVICE_TYPE 1
+#else
+#define CT_AUTOCAST_BY_DEVICE_TYPE 0
+#endif
+
+namespace {
+at::DeviceType autocast_device(int device_type) {
+  if (device_type == 0) return at::kCPU;
+  if (device_type == 1) return at::kCUDA;
+  throw std::invalid_argument("unknown device type " + std::to_string(device_type));
+}
+bool autocast_enabled(at::DeviceType d) {
+#if CT_AUTOCAST_BY_DEVICE_TYPE
+  return at::autocast::is_autocast_enabled(d);
+#else
+  return d == at::kCPU ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
+#endif
+}
+void autocast_set_enabled(at::DeviceType d, bool enabled) {
+#if CT_AUTOCAST_BY_DEVICE_TYPE
+  at::autocast::set_autocast_enabled(d, enabled);
+#else
+  if (d == at::kCPU) at::autocast::set_cpu_enabled(enabled);
+  else at::autocast::set_enabled(enabled);
+#endif
+}
+at::ScalarType autocast_dtype(at::DeviceType d) {
+#if CT_AUTOCAST_BY_DEVICE_TYPE
+  return at::autocast::get_autocast_dtype(d);
+#else
+  return d == at::kCPU ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
+#endif
+}
+void autocast_set_dtype(at::DeviceType d, at::ScalarType dtype) {
+#if CT_AUTOCAST_BY_DEVICE_TYPE
+  at::autocast::set_autocast_dtype(d, dtype);
+#else
+  if (d == at::kCPU) at::autocast::set_autocast_cpu_dtype(dtype);
+  else at::autocast::set_autocast_gpu_dtype(dtype);
+#endif
+}
+}  // namespace
+
+int ct_autocast_is_enabled(int device_type) {
+  CT_TRY(-1, return autocast_enabled(autocast_device(device_type)) ? 1 : 0;)
+}
+int ct_autocast_set_enabled(int device_type, bool enabled) {
+  CT_TRY(-1, auto d = autocast_device(device_type); bool previous = autocast_enabled(d);
+         autocast_set_enabled(d, enabled); return previous ? 1 : 0;)
+}
+int ct_autocast_get_dtype(int device_type) {
+  CT_TRY(-1, return static_cast<int>(autocast_dtype(autocast_device(device_type)));)
+}
+int ct_autocast_set_dtype(int device_type, int dtype) {
+  CT_TRY(-1, {
+    auto d = autocast_device(device_type);
+    auto type = static_cast<at::ScalarType>(dtype);
+    if (type != at::kBFloat16 && type != at::kHalf && type != at::kFloat)
+      throw std::invalid_argument("autocast dtype must be bfloat16, float16 or float32");
+    auto previous = autocast_dtype(d);
+    autocast_set_dtype(d, type);
+    return static_cast<int>(previous);
+  })
+}
+int ct_autocast_enter(void) { CT_TRY(-1, return at::autocast::increment_nesting();) }
+int ct_autocast_exit(void) {
+  CT_TRY(-1, int depth = at::autocast::decrement_nesting(); if (depth == 0) at::autocast::clear_cache(); return depth;)
+}
+int ct_cuda_is_built(void) {
+#ifdef CT_WITH_CUDA
+  return 1;
+#else
+  return 0;
+#endif
 }
 
 }  // extern "C"

@@ -43,8 +43,11 @@ public final class Adam: Optimizer {
     private var expAvg: [Tensor]
     private var expAvgSq: [Tensor]
     private var maxExpAvgSq: [Tensor]
-    /// Runs at the start of every `step` (data parallel: averages the gradients over the ranks).
+    /// Runs at the start of every `step` (data parallel: averages the gradients over the ranks), once:
+    /// a caller that must see the final gradients before stepping (a loss scaler's overflow check) runs
+    /// it early with `synchronizeGradients()`.
     public var willStep: ((Adam) throws -> Void)?
+    private var gradientsSynchronized = false
 
     public init(_ parameters: [Tensor], config: AdamConfig = AdamConfig()) throws {
         self.parameters = parameters
@@ -54,8 +57,19 @@ public final class Adam: Optimizer {
         maxExpAvgSq = config.amsgrad ? try parameters.map { try Tensor.zeros($0.shape, dtype: $0.dtype, device: $0.device) } : []
     }
 
-    public func step() throws {
+    /// Runs `willStep` now rather than at the start of the next `step` (which then skips it).
+    public func synchronizeGradients() throws {
+        guard !gradientsSynchronized else { return }
         try willStep?(self)
+        gradientsSynchronized = true
+    }
+
+    /// Forgets gradients synchronised for a step that is not taken (a loss scaler's skipped step).
+    public func skipStep() { gradientsSynchronized = false }
+
+    public func step() throws {
+        try synchronizeGradients()
+        gradientsSynchronized = false
         stepCount += 1
         try withHandles(parameters) { p, n in
             try withHandles(expAvg) { m, _ in

@@ -19,9 +19,11 @@ struct BenchPipelineCommand: ParsableCommand {
     @Option(help: "Batch size.") var batch = 4
     @Option(help: "Timed iterations (after one warm-up).") var iterations = 3
     @OptionGroup var device: DeviceOptions
+    @OptionGroup var precision: PrecisionOptions
 
     func run() throws {
         let dev = try device.resolved()
+        let amp = try MixedPrecision(precision.parsed() ?? .fp32, device: dev)
         try Torch.manualSeed(0)
         let config = try ModelConfig(resolution: resolution, channels: channels)
         let model = try DeepI2IModel(config: config)
@@ -37,18 +39,20 @@ struct BenchPipelineCommand: ParsableCommand {
         switch mode {
         case .forward:
             model.eval()
-            step = { _ = try withNoGrad { try model.translate(x, classes: classes, z: z) } }
+            step = { _ = try amp.autocast { try withNoGrad { try model.translate(x, classes: classes, z: z) } } }
         case .train:
             model.train()
             step = {
+                let loss = try amp.autocast { () throws -> Tensor in
                 let e = try withNoGrad { try model.encoder(x).mapValues { try $0.detached() } }
                 let fake = try model.generator(z: z, embedding: model.generator.classEmbedding(classes), fused: model.adaptor(e))
                 let (logits, f) = try model.discriminator(Tensor.cat([fake, x]), rows: Tensor.cat([rows, rows]))
                 let fakeF = try f.mapValues { try $0.narrow(dim: 0, start: 0, length: batch) }
                 let realF = try f.mapValues { try $0.narrow(dim: 0, start: batch, length: batch) }
-                let loss = try Losses.generatorHinge(fake: logits.narrow(dim: 0, start: 0, length: batch))
+                return try Losses.generatorHinge(fake: logits.narrow(dim: 0, start: 0, length: batch))
                     + Losses.reconstruction(fake: fakeF, real: realF, weights: weights, distance: .mse)
-                try loss.backward()
+                }
+                try amp.backward(loss)
                 for (_, m) in model.networks { try m.zeroGrad() }
             }
         }
@@ -62,7 +66,7 @@ struct BenchPipelineCommand: ParsableCommand {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         let median = times.sorted()[times.count / 2]
-        print("{\"impl\": \"swift\", \"mode\": \"\(mode.rawValue)\", \"median_s\": \(median), \"peak_rss_mb\": \(peakResidentMegabytes()), \"threads\": \(Torch.threadCount)}")
+        print("{\"impl\": \"swift\", \"mode\": \"\(mode.rawValue)\", \"median_s\": \(median), \"peak_rss_mb\": \(peakResidentMegabytes()), \"threads\": \(Torch.threadCount), \"precision\": \"\(amp.precision)\", \"device\": \"\(dev)\", \"batch\": \(batch)}")
     }
 }
 

@@ -15,6 +15,9 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         print("libtorch \(Torch.version), \(Torch.threadCount) threads, CUDA devices: \(Torch.cudaDeviceCount)")
+        print(Torch.isCUDABuilt
+              ? "CUDA: built in (libtorch_cuda linked); " + (Torch.cudaDeviceCount > 0 ? "\(Torch.cudaDeviceCount) device(s) available" : "unavailable here (no CUDA device or driver)")
+              : "CUDA: not built in (CPU libtorch)")
         let config = try ModelConfig(resolution: resolution, channels: channels, classCount: classes)
         let model = try DeepI2IModel(config: config)
         for (name, network) in model.networks {

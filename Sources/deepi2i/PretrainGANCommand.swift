@@ -34,6 +34,7 @@ struct PretrainGANCommand: ParsableCommand {
     @Option(help: "Checkpoints kept (default \(defaults.keepCheckpoints)).") var keep: Int?
     @Option(help: "(default \(defaults.sampleEvery))") var sampleEvery: Int?
     @OptionGroup var device: DeviceOptions
+    @OptionGroup var precision: PrecisionOptions
     @Flag(help: "Replace an existing output directory (only a GAN deepi2i wrote); the old one is removed once the new one has finished.") var overwrite = false
     @Flag(help: "Continue the GAN in --out exactly where it stopped (its saved options are used; --iterations may raise the budget).")
     var resume = false
@@ -84,6 +85,7 @@ struct PretrainGANCommand: ParsableCommand {
     func resumedConfig(_ outURL: URL) throws -> GANTrainingConfig {
         var config = try TrainingCheckpoint.savedConfig(outURL, as: GANTrainingConfig.self)
         if let iterations { config.iterations = iterations }
+        try precision.check(resuming: config.precision)
         return config
     }
 
@@ -105,6 +107,7 @@ struct PretrainGANCommand: ParsableCommand {
         set(checkpointEvery, \.checkpointEvery)
         set(keep, \.keepCheckpoints)
         set(sampleEvery, \.sampleEvery)
+        config.precision = try precision.parsed()
         return config
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DeepI2I
 import Foundation
+import Torch
 
 struct ReferenceCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,6 +15,7 @@ struct ReferenceCheckCommand: ParsableCommand {
 
     @Flag(help: "Print only failures and the summary.")
     var quiet = false
+    @OptionGroup var device: DeviceOptions
 
     func run() throws {
         let url = URL(fileURLWithPath: folder)
@@ -28,10 +30,19 @@ struct ReferenceCheckCommand: ParsableCommand {
             }
         }
         let results: [ReferenceComparison]
+        let device = try self.device.resolved()
         switch try ReferenceFamily.of(folder: url) {
-        case .biggan: results = try ReferenceCheck(folder: url).run(report: report)
-        case .stylegan: results = try StyleGANReferenceCheck(folder: url).run(report: report)
-        case .trajectory: results = try TrajectoryCheck(folder: url).run(report: report)
+        case .biggan:
+            var check = try ReferenceCheck(folder: url)
+            check.device = device
+            results = try check.run(report: report)
+        case .stylegan:
+            var check = try StyleGANReferenceCheck(folder: url)
+            check.device = device
+            results = try check.run(report: report)
+        case .trajectory:
+            guard device == .cpu else { throw CommandFailure("the trajectory check runs on the CPU only (no --device)") }
+            results = try TrajectoryCheck(folder: url).run(report: report)
         }
         print("\(results.count - failed)/\(results.count) comparisons within tolerance"
               + (noise > 0 ? " (\(noise) of them only within the noise-floor allowance)" : ""))

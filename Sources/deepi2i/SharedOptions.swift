@@ -36,3 +36,21 @@ struct InferenceOptions: ParsableArguments {
         try CommandSupport.loadTranslator(model: model, device: device.resolved())
     }
 }
+
+/// `--precision fp32|bf16|fp16`, the arithmetic of every training command (issue #12).
+struct PrecisionOptions: ParsableArguments {
+    @Option(help: "Training arithmetic: fp32, bf16 (autocast; CPU and CUDA) or fp16 (autocast with a dynamic loss scaler; CUDA, or a libtorch with float16 CPU kernels) (default fp32; --resume keeps the run's).")
+    var precision: String?
+
+    /// The precision asked for (nil: not given).
+    func parsed() throws -> Precision? {
+        do { return try precision.map(Precision.init(parsing:)) } catch { throw ValidationError("\(error)") }
+    }
+
+    /// With --resume the run's own precision holds; a different one asked for is an error.
+    func check(resuming saved: Precision?) throws {
+        if let asked = try parsed(), asked != (saved ?? .fp32) {
+            throw CommandFailure("--precision \(asked): the run was trained with \(saved ?? .fp32); --resume keeps it")
+        }
+    }
+}

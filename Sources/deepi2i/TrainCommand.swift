@@ -63,6 +63,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "(default \(defaults.sampleRows))") var sampleRows: Int?
     @OptionGroup var device: DeviceOptions
     @OptionGroup(title: "Data parallel") var distributed: DistributedOptions
+    @OptionGroup var precision: PrecisionOptions
 
     func run() throws {
         if distributed.launches {
@@ -84,6 +85,7 @@ struct TrainCommand: ParsableCommand {
         if resume {
             config = try TrainingCheckpoint.savedConfig(runURL, as: TrainingConfig.self)
             if let iterations { config.iterations = iterations }
+            try precision.check(resuming: config.precision)
         } else {
             config = try makeConfig()
             if printConfig {
@@ -182,6 +184,7 @@ struct TrainCommand: ParsableCommand {
         set(keep, \.keepCheckpoints)
         set(sampleEvery, \.sampleEvery)
         set(sampleRows, \.sampleRows)
+        c.precision = try precision.parsed()
         try c.validate()
         return c
     }

@@ -288,6 +288,20 @@ int ct_dist_barrier(ct_process_group group, int64_t timeout_ms);
 // collective of cross-replica batch norm's statistics).
 ct_tensor ct_dist_all_reduce_autograd(ct_process_group group, ct_tensor t, int64_t timeout_ms);
 
+// ---- Mixed precision and CUDA queries (issue #12, p12) ----
+// Autocast state of this thread for one device type (0 cpu, 1 cuda), as torch.autocast sets it.
+// set_enabled returns the previous state (0/1); set_dtype the previous dtype code; -1 on error.
+int ct_autocast_is_enabled(int device_type);
+int ct_autocast_set_enabled(int device_type, bool enabled);
+int ct_autocast_get_dtype(int device_type);
+int ct_autocast_set_dtype(int device_type, int dtype);
+// Nesting of autocast scopes (torch.autocast's __enter__/__exit__): leaving the outermost scope clears
+// the cache of lower-precision weight copies, so an optimizer step is seen by the next forward.
+int ct_autocast_enter(void);
+int ct_autocast_exit(void);
+// 1 when this shim was built against a libtorch with CUDA (libtorch_cuda linked), else 0.
+int ct_cuda_is_built(void);
+
 #ifdef __cplusplus
 }
 #endif

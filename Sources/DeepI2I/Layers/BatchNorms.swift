@@ -32,13 +32,14 @@ public final class ConditionalBatchNorm: Module {
         let batch = c.size(0)
         let scale = try (gain(c) + 1).view([batch, -1, 1, 1])
         let shift = try bias(c).view([batch, -1, 1, 1])
-        let normalized: Tensor
-        if let crossReplica, isTraining {
-            normalized = try CrossReplicaBatchNorm.normalize(x, runningMean: storedMean, runningVar: storedVar,
-                                                             momentum: momentum, eps: eps, group: crossReplica)
-        } else {
-            normalized = try Functional.batchNorm(x, runningMean: storedMean, runningVar: storedVar,
-                                                  training: isTraining, momentum: momentum, eps: eps)
+        // Statistics in float32 also under autocast (mixed precision).
+        let normalized = try Autocast.disabled { () throws -> Tensor in
+            if let crossReplica, isTraining {
+                return try CrossReplicaBatchNorm.normalize(x.float32(), runningMean: storedMean, runningVar: storedVar,
+                                                           momentum: momentum, eps: eps, group: crossReplica)
+            }
+            return try Functional.batchNorm(x.float32(), runningMean: storedMean, runningVar: storedVar,
+                                            training: isTraining, momentum: momentum, eps: eps)
         }
         return try normalized.multiplyingTemporary(by: scale).addingToTemporary(shift)
     }
@@ -69,12 +70,15 @@ public final class StoredBatchNorm: Module {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        if let crossReplica, isTraining {
-            let normalized = try CrossReplicaBatchNorm.normalize(x, runningMean: storedMean, runningVar: storedVar,
-                                                                 momentum: momentum, eps: eps, group: crossReplica)
-            return try normalized * gain.view([1, -1, 1, 1]) + bias.view([1, -1, 1, 1])
+        // Statistics in float32 also under autocast (mixed precision).
+        try Autocast.disabled {
+            if let crossReplica, isTraining {
+                let normalized = try CrossReplicaBatchNorm.normalize(x.float32(), runningMean: storedMean, runningVar: storedVar,
+                                                                     momentum: momentum, eps: eps, group: crossReplica)
+                return try normalized * gain.view([1, -1, 1, 1]) + bias.view([1, -1, 1, 1])
+            }
+            return try Functional.batchNorm(x.float32(), runningMean: storedMean, runningVar: storedVar, weight: gain, bias: bias,
+                                            training: isTraining, momentum: momentum, eps: eps)
         }
-        return try Functional.batchNorm(x, runningMean: storedMean, runningVar: storedVar, weight: gain, bias: bias,
-                                 training: isTraining, momentum: momentum, eps: eps)
     }
 }

@@ -62,7 +62,12 @@ final class SpectralNorm {
         return normalized
     }
 
+    /// Always float32, also inside an autocast scope (mixed precision): u and sigma are kept as trained.
     private func compute(training: Bool) throws -> Tensor {
+        try Autocast.disabled { try computeFloat32(training: training) }
+    }
+
+    private func computeFloat32(training: Bool) throws -> Tensor {
         let matrix = try weight.view([outputs, -1])
         let (v, newU) = try withNoGrad { () throws -> (Tensor, Tensor) in
             let v = try u.matmul(matrix).normalized(dim: 1, eps: eps)

@@ -38,6 +38,8 @@ public struct ReferenceTolerances: Sendable {
 public struct ReferenceCheck {
     public let folder: URL
     public var tolerances = ReferenceTolerances()
+    /// Where the networks run (the reference vectors are moved there; comparisons are made on the CPU).
+    public var device: Device = .cpu
     let official: OfficialConfig
 
     public init(folder: URL) throws {
@@ -63,12 +65,13 @@ public struct ReferenceCheck {
         try model.discriminator.load(from: weightsURL("D"))
         try model.encoder.load(from: weightsURL("E"), ignoring: Encoder.isUnusedHeadKey)
         try model.adaptor.load(from: weightsURL("A"), ignoring: Adaptor.isUnusedKey)
+        try model.to(device)
         return model
     }
 
     /// Runs every comparison, reporting each as it completes.
     public func run(report: (ReferenceComparison) -> Void = { _ in }) throws -> [ReferenceComparison] {
-        let cases = try StateDictFile.readDictionary(folder.appendingPathComponent("cases.safetensors"))
+        let cases = try StateDictFile.readDictionary(folder.appendingPathComponent("cases.safetensors")).mapValues { try $0.to(device) }
         func input(_ key: String) throws -> Tensor {
             guard let t = cases[key] else { throw ModelError.checkpoint("cases.safetensors has no '\(key)'") }
             return t
@@ -104,7 +107,7 @@ public struct ReferenceCheck {
             for w in levels { if let f = a[w] { try compareValue("eval_A_\(w)", f) } }
             let embedding = try model.generator.classEmbedding(yValues)
             try compareValue("eval_G", try model.generator(z: z, embedding: embedding, fused: a))
-            try compareValue("eval_G_z0", try model.generator(z: Tensor.zeros(z.shape), embedding: embedding, fused: a))
+            try compareValue("eval_G_z0", try model.generator(z: Tensor.zeros(z.shape, device: device), embedding: embedding, fused: a))
             // D runs on the reference translation so that its comparison isolates D.
             let (logit, features) = try model.discriminator(try cases["eval_G"] ?? input("x"), rows: y)
             try compareValue("eval_D_logit", logit)
@@ -180,6 +183,6 @@ public struct ReferenceCheck {
         guard got.shape == ref.shape else {
             throw ModelError.checkpoint("'\(name)': our shape \(got.shape) differs from the reference \(ref.shape)")
         }
-        return try (got.detached().to(dtype: .f64) - ref.to(dtype: .f64)).abs().max().item()
+        return try (got.detached().to(.cpu, dtype: .f64) - ref.to(.cpu, dtype: .f64)).abs().max().item()
     }
 }

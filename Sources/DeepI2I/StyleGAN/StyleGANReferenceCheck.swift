@@ -19,6 +19,8 @@ public struct StyleGANReferenceCheck {
 
     public let folder: URL
     public var tolerances = ReferenceTolerances()
+    /// Where the networks run (the reference vectors are moved there; comparisons are made on the CPU).
+    public var device: Device = .cpu
     public let config: StyleGANConfig
     let alpha: Double
 
@@ -62,13 +64,14 @@ public struct StyleGANReferenceCheck {
         let model = try StyleGANModel(config: config)
         for (name, network) in model.networks {
             try network.load(from: folder.appendingPathComponent("\(name).safetensors"))
+            try network.to(device)
         }
         return model
     }
 
     /// Runs every comparison, reporting each as it completes.
     public func run(report: (ReferenceComparison) -> Void = { _ in }) throws -> [ReferenceComparison] {
-        let cases = try StateDictFile.readDictionary(folder.appendingPathComponent("cases.safetensors"))
+        let cases = try StateDictFile.readDictionary(folder.appendingPathComponent("cases.safetensors")).mapValues { try $0.to(device) }
         func input(_ key: String) throws -> Tensor {
             guard let t = cases[key] else { throw ModelError.checkpoint("cases.safetensors has no '\(key)'") }
             return t
@@ -199,6 +202,6 @@ public struct StyleGANReferenceCheck {
         guard got.shape == ref.shape else {
             throw ModelError.checkpoint("'\(name)': our shape \(got.shape) differs from the reference \(ref.shape)")
         }
-        return try (got.detached().to(dtype: .f64) - ref.to(dtype: .f64)).abs().max().item()
+        return try (got.detached().to(.cpu, dtype: .f64) - ref.to(.cpu, dtype: .f64)).abs().max().item()
     }
 }

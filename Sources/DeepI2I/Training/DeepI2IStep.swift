@@ -70,6 +70,8 @@ public final class DeepI2IStep {
     /// The unscaled losses of the last micro-batch of the last D and G steps (the official `train()`
     /// returns these rather than averages over the accumulations).
     public private(set) var lastMicroBatchLosses: [String: Double] = [:]
+    /// Forward passes under autocast, scaled backward and checked steps (`--precision`); fp32 by default.
+    public var precision = MixedPrecision.fp32
 
     public init(model: DeepI2IModel, config: TrainingConfig, trainsEncoder: Bool) throws {
         self.model = model
@@ -111,15 +113,17 @@ public final class DeepI2IStep {
         let k = Double(batches.count)
         for mb in batches {
             let n = mb.classes.count, nReal = mb.realClasses.count
-            let translated = try withNoGrad {
-                try model.translate(mb.images, classes: mb.discriminatorTargets, z: mb.zDiscriminator)
+            let (lReal, lFake) = try precision.autocast { () throws -> (Tensor, Tensor) in
+                let translated = try withNoGrad {
+                    try model.translate(mb.images, classes: mb.discriminatorTargets, z: mb.zDiscriminator)
+                }
+                // One D pass over [fakes; reals], as BigGAN's G_D does: one power iteration per step.
+                let logits = try model.discriminator(Tensor.cat([translated, mb.realImages]),
+                                                     rows: Tensor.cat([rows(mb.discriminatorTargets), rows(mb.realClasses)])).logit
+                return try Losses.discriminatorHinge(real: logits.narrow(dim: 0, start: n, length: nReal),
+                                                     fake: logits.narrow(dim: 0, start: 0, length: n))
             }
-            // One D pass over [fakes; reals], as BigGAN's G_D does: one power iteration per step.
-            let logits = try model.discriminator(Tensor.cat([translated, mb.realImages]),
-                                                 rows: Tensor.cat([rows(mb.discriminatorTargets), rows(mb.realClasses)])).logit
-            let (lReal, lFake) = try Losses.discriminatorHinge(real: logits.narrow(dim: 0, start: n, length: nReal),
-                                                               fake: logits.narrow(dim: 0, start: 0, length: n))
-            try ((lReal + lFake) / k).backward()
+            try precision.backward((lReal + lFake) / k)
             let (r, f) = (try lReal.item(), try lFake.item())
             lastMicroBatchLosses["D_real"] = r
             lastMicroBatchLosses["D_fake"] = f
@@ -128,7 +132,7 @@ public final class DeepI2IStep {
         }
         let losses = ["D_real": real, "D_fake": fake, "D": real + fake]
         if check { try Self.checkFinite(losses) }
-        if apply { try discriminatorOptimizer.step() }
+        if apply { try precision.step(discriminatorOptimizer) }
         return losses
     }
 
@@ -146,10 +150,12 @@ public final class DeepI2IStep {
         let k = Double(batches.count)
         for mb in batches {
             let n = mb.classes.count
-            let translated = try model.translate(mb.images, classes: mb.generatorTargets, z: mb.zGenerator)
-            // As the official code: D once on [translations; inputs].
-            let (logits, features) = try model.discriminator(Tensor.cat([translated, mb.images]),
-                                                             rows: Tensor.cat([rows(mb.generatorTargets), rows(mb.classes)]))
+            let (logits, features) = try precision.autocast { () throws -> (Tensor, [Int: Tensor]) in
+                let translated = try model.translate(mb.images, classes: mb.generatorTargets, z: mb.zGenerator)
+                // As the official code: D once on [translations; inputs].
+                return try model.discriminator(Tensor.cat([translated, mb.images]),
+                                               rows: Tensor.cat([rows(mb.generatorTargets), rows(mb.classes)]))
+            }
             let adv = try Losses.generatorHinge(fake: logits.narrow(dim: 0, start: 0, length: n))
             let rec: Tensor
             if config.officialReconPairing == true {
@@ -163,7 +169,7 @@ public final class DeepI2IStep {
                                                 distance: config.reconstructionDistance)
             }
             let total = try adv * config.adversarialWeight + rec * config.reconstructionWeight
-            try (total / k).backward()
+            try precision.backward(total / k)
             let (a, r) = (try adv.item(), try rec.item())
             lastMicroBatchLosses["G_adv"] = a
             lastMicroBatchLosses["G_rec"] = r
@@ -175,9 +181,9 @@ public final class DeepI2IStep {
                       "G": adversarial * config.adversarialWeight + reconstruction * config.reconstructionWeight]
         if check { try Self.checkFinite(losses) }
         if apply {
-            if generatorTrains(phase: phase) { try generatorOptimizer.step() }
-            try adaptorOptimizer?.step()
-            try encoderOptimizer?.step()
+            if generatorTrains(phase: phase) { try precision.step(generatorOptimizer) }
+            if let adaptorOptimizer { try precision.step(adaptorOptimizer) }
+            if let encoderOptimizer { try precision.step(encoderOptimizer) }
         }
         return losses
     }

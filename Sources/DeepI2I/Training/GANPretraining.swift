@@ -54,6 +54,8 @@ public final class BigGANTraining: TrainingFamily {
     let fixedZ: Tensor
     /// Data parallel: this rank's part of every batch and draw.
     var shard = DataShard.whole
+    /// `--precision`: autocast forwards, fp16's loss scaler.
+    public let precision: MixedPrecision
 
     public init(config: GANTrainingConfig, device: Device = .cpu) throws {
         self.config = config
@@ -85,6 +87,7 @@ public final class BigGANTraining: TrainingFamily {
         discriminatorOptimizer = try TrainingOptimizers.adam(D, learningRate: config.discriminatorLR, beta1: config.beta1,
                                                              beta2: config.beta2, eps: config.adamEps)
         samplingRNG = try RandomGenerator(seed: config.seed &+ 1)
+        precision = try MixedPrecision(config.precision ?? .fp32, device: device)
         loader = try DataLoader(dataset: dataset, split: .train, batchSize: config.batchSize, seed: config.seed, prefetch: 0)
         stream = try BatchStream(loader: loader)
         fixedZ = try Tensor.randn([8 * dataset.classCount, model.dimZ], generator: RandomGenerator(seed: config.seed &+ 2),
@@ -97,6 +100,7 @@ public final class BigGANTraining: TrainingFamily {
                          imagesPerIteration: config.batchSize * config.discriminatorSteps)
     }
     public var optimizers: [(name: String, optimizer: Adam)] { [("G", generatorOptimizer), ("D", discriminatorOptimizer)] }
+    public var lossScaler: LossScaler? { precision.scaler }
     public var position: BatchStream.Position { stream.position }
     public func seek(to position: BatchStream.Position) throws {
         stream = try BatchStream(loader: loader, position: position, shard: shard)
@@ -128,24 +132,26 @@ public final class BigGANTraining: TrainingFamily {
             let n = batch.count * shard.count
             let yFake = try shard.rows(of: rows(n))
             let z = try shard.rows(of: Tensor.randn([n, model.dimZ], generator: samplingRNG, device: device))
-            let fake = try withNoGrad { try G(z: z, embedding: G.shared(yFake)) }
             try discriminatorOptimizer.zeroGrad()
-            let (lr, lf) = try Losses.discriminatorHinge(real: D(x, rows: real.labels).logit, fake: D(fake, rows: yFake).logit)
-            try (lr + lf).backward()
+            let (lr, lf) = try precision.autocast { () throws -> (Tensor, Tensor) in
+                let fake = try withNoGrad { try G(z: z, embedding: G.shared(yFake)) }
+                return try Losses.discriminatorHinge(real: D(x, rows: real.labels).logit, fake: D(fake, rows: yFake).logit)
+            }
+            try precision.backward(lr + lf)
             dReal = try lr.item(); dFake = try lf.item()
             guard dReal.isFinite, dFake.isFinite else { throw NonFiniteLoss(losses: "D_real \(dReal), D_fake \(dFake)") }
-            try discriminatorOptimizer.step()
+            try precision.step(discriminatorOptimizer)
         }
         // G step: -mean D(G(z, y), y) with D's parameters frozen.
         try D.freeze(true)
         try generatorOptimizer.zeroGrad()
         let yG = try shard.rows(of: rows(config.batchSize))
         let zG = try shard.rows(of: Tensor.randn([config.batchSize, model.dimZ], generator: samplingRNG, device: device))
-        let gLoss = try Losses.generatorHinge(fake: D(G(z: zG, embedding: G.shared(yG)), rows: yG).logit)
-        try gLoss.backward()
+        let gLoss = try precision.autocast { try Losses.generatorHinge(fake: D(G(z: zG, embedding: G.shared(yG)), rows: yG).logit) }
+        try precision.backward(gLoss)
         let g = try gLoss.item()
         guard g.isFinite else { throw NonFiniteLoss(losses: "G \(g)") }
-        try generatorOptimizer.step()
+        try precision.step(generatorOptimizer)
         if let ema {
             // BigGAN's EMA over the whole state dict (buffers included); a plain copy before ema_start.
             let decay = iteration + 1 < config.emaStart ? 0 : config.emaDecay
@@ -156,7 +162,8 @@ public final class BigGANTraining: TrainingFamily {
                 }
             }
         }
-        return ["D_real": dReal, "D_fake": dFake, "D": dReal + dFake, "G": g]
+        precision.endIteration()
+        return ["D_real": dReal, "D_fake": dFake, "D": dReal + dFake, "G": g].merging(precision.logged) { a, _ in a }
     }
 
     /// A checkpoint is a complete GAN directory (usable with `train --from`).

@@ -3,18 +3,23 @@ import Torch
 /// Which distance the feature reconstruction loss uses: MSE as the official code, L1 as the paper (eq. 3).
 public enum ReconstructionDistance: String, Codable, Sendable, CaseIterable {
     case mse, l1
+
+    /// The distance between two feature maps (a float32 loss under mixed precision too: callers cast).
+    func apply(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        self == .mse ? try Functional.mseLoss(a, b) : try Functional.l1Loss(a, b)
+    }
 }
 
 /// DeepI2I's losses: hinge adversarial terms and the hierarchical feature reconstruction loss.
 public enum Losses {
     /// D's hinge loss parts: mean(relu(1 - D(real))) and mean(relu(1 + D(fake))).
     public static func discriminatorHinge(real: Tensor, fake: Tensor) throws -> (real: Tensor, fake: Tensor) {
-        (try (1.0 - real).relu().mean(), try (fake + 1.0).relu().mean())
+        try Autocast.disabled { (try (1.0 - real.float32()).relu().mean(), try (fake.float32() + 1.0).relu().mean()) }
     }
 
     /// G's hinge loss: -mean(D(fake)).
     public static func generatorHinge(fake: Tensor) throws -> Tensor {
-        try -fake.mean()
+        try Autocast.disabled { try -fake.float32().mean() }
     }
 
     /// sum_k w_k * distance(D_k(translation), D_k(input)) over the weighted widths, each translation
@@ -26,7 +31,7 @@ public enum Losses {
             guard let f = fake[width], let r = real[width] else {
                 throw ModelError.badInput("no discriminator feature at width \(width) for the reconstruction loss")
             }
-            let term = distance == .mse ? try Functional.mseLoss(f, r) : try Functional.l1Loss(f, r)
+            let term = try Autocast.disabled { try distance.apply(f.float32(), r.float32()) }
             total = try total.map { try $0.adding(term, alpha: w) } ?? (term * w)
         }
         guard let total else { throw ModelError.badInput("reconstruction loss has no weighted width") }
@@ -46,7 +51,7 @@ public enum Losses {
             }
             guard f.size(0) >= 2 else { throw ModelError.badInput("the official pairing needs at least 2 rows") }
             let a = try f.narrow(dim: 0, start: 0, length: 1), b = try f.narrow(dim: 0, start: 1, length: 1)
-            let term = distance == .mse ? try Functional.mseLoss(a, b) : try Functional.l1Loss(a, b)
+            let term = try Autocast.disabled { try distance.apply(a.float32(), b.float32()) }
             total = try total.map { try $0.adding(term, alpha: w) } ?? (term * w)
         }
         guard let total else { throw ModelError.badInput("reconstruction loss has no weighted width") }

@@ -12,6 +12,8 @@ public struct TrainingState<Config: Codable & Equatable>: Codable, Equatable {
     public var position: BatchStream.Position
     public var optimizerSteps: [String: Int]
     public var config: Config
+    /// The loss scaler's state (fp16 runs only).
+    public var lossScaler: LossScaler.State?
 }
 
 /// Resumable snapshots of a run: `checkpoints/iter-NNNNNNN/` holding the family's networks, the optimizer
@@ -84,7 +86,8 @@ public enum TrainingCheckpoint {
                 let (tensors, steps) = try OptimizerSnapshot.tensors(optimizers: family.optimizers, samplingRNG: family.samplingRNG)
                 try StateDictFile.write(tensors, to: tmp.appendingPathComponent(tensorFile))
                 let state = TrainingState(family: F.kind, iteration: iteration, phase: family.phase(after: iteration),
-                                          position: family.position, optimizerSteps: steps, config: family.config)
+                                          position: family.position, optimizerSteps: steps, config: family.config,
+                                          lossScaler: family.lossScaler?.state)
                 try AtomicDirectory.writeJSON(state, to: tmp.appendingPathComponent(stateFile))
             }
         } catch {
@@ -105,6 +108,7 @@ public enum TrainingCheckpoint {
         try OptimizerSnapshot.restore(tensors, steps: state.optimizerSteps, optimizers: family.optimizers,
                                       samplingRNG: family.samplingRNG, source: checkpoint.path)
         try family.seek(to: state.position)
+        if let scaler = family.lossScaler, let saved = state.lossScaler { scaler.restore(saved) }
         return state
     }
 }

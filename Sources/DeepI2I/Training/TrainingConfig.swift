@@ -73,6 +73,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var keepCheckpoints = 3
     public var sampleEvery = 500
     public var sampleRows = 8
+    /// Arithmetic of training (`--precision`; nil: fp32, as configs written before the option).
+    public var precision: Precision?
 
     public init(data: String, initialisation: Initialisation) {
         self.data = data
@@ -132,6 +134,8 @@ public struct GANTrainingConfig: Codable, Equatable, Sendable {
     public var checkpointEvery = 1000
     public var keepCheckpoints = 3
     public var sampleEvery = 500
+    /// Arithmetic of training (`--precision`; nil: fp32, as configs written before the option).
+    public var precision: Precision?
 
     public init(data: String, resolution: Int, channels: Int) {
         self.data = data

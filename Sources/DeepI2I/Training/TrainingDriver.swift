@@ -38,6 +38,12 @@ public protocol TrainingFamily: AnyObject {
     /// Data parallel: from now on take rank `parallel.rank`'s part of every batch and random draw;
     /// returns the networks rank 0 broadcasts (default: the family does not support it).
     func distribute(_ parallel: DataParallel) throws -> DataParallelParts
+    /// fp16's dynamic loss scaler, whose state goes into every checkpoint (nil: none).
+    var lossScaler: LossScaler? { get }
+}
+
+extension TrainingFamily {
+    public var lossScaler: LossScaler? { nil }
 }
 
 /// Lengths and intervals of a run, in iterations.

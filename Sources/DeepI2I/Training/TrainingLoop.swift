@@ -69,6 +69,7 @@ public final class DeepI2ITraining: TrainingFamily {
         try model.to(device)
         model.train()
         trainer = try DeepI2IStep(model: model, config: config, trainsEncoder: roles.trainsEncoder)
+        trainer.precision = try MixedPrecision(config.precision ?? .fp32, device: device)
         if checkpoint == nil { try ImportedOptimizers.apply(config, to: trainer, log: log) }
         trainedBefore = TrainingSetup.trainedIterations(before: config) ?? 0
         // z and target classes come from this generator; its state is part of every checkpoint.
@@ -86,6 +87,7 @@ public final class DeepI2ITraining: TrainingFamily {
                          imagesPerIteration: config.batchSize)
     }
     public var optimizers: [(name: String, optimizer: Adam)] { trainer.optimizers }
+    public var lossScaler: LossScaler? { trainer.precision.scaler }
     public var position: BatchStream.Position { stream.position }
     public func seek(to position: BatchStream.Position) throws {
         stream = try BatchStream(loader: loader, position: position, shard: shard)
@@ -118,6 +120,8 @@ public final class DeepI2ITraining: TrainingFamily {
         }
         var losses = try trainer.discriminatorStep(batches)
         losses.merge(try trainer.generatorStep(batches, phase: phase)) { a, _ in a }
+        trainer.precision.endIteration()
+        losses.merge(trainer.precision.logged) { a, _ in a }
         return losses
     }
 
