@@ -635,6 +635,34 @@ ct_tensor ct_attention_core(ct_tensor theta, ct_tensor phi, ct_tensor g, bool fu
   })
 }
 
+// ---- s18 (issue #18): prepacked convolution weights for inference ----
+int ct_has_conv_prepack(void) { CT_TRY(-1, return at::hasMKLDNN() ? 1 : 0;) }
+
+ct_tensor ct_conv2d_prepack(ct_tensor w, const int64_t *stride, const int64_t *padding, const int64_t *dilation,
+                            int64_t groups) {
+  CT_TRY(nullptr, {
+    const auto &weight = T(w);
+    if (!weight.device().is_cpu() || weight.scalar_type() != at::kFloat || weight.dim() != 4 || weight.is_mkldnn())
+      throw std::invalid_argument("conv2d prepack needs a dense 4-d CPU float32 weight");
+    at::NoGradGuard no_grad;
+    auto plain = weight.detach().contiguous().to_mkldnn();
+    return wrap(at::mkldnn_reorder_conv2d_weight(plain, dims(padding, 2), dims(stride, 2), dims(dilation, 2), groups));
+  })
+}
+
+ct_tensor ct_conv2d_prepacked(ct_tensor x, ct_tensor packed, ct_tensor b, const int64_t *stride,
+                              const int64_t *padding, const int64_t *dilation, int64_t groups) {
+  CT_TRY(nullptr, {
+    const auto &input = T(x), &weight = T(packed);
+    if (!weight.is_mkldnn()) throw std::invalid_argument("conv2d_prepacked needs a weight from ct_conv2d_prepack");
+    if (!input.device().is_cpu() || input.scalar_type() != at::kFloat || input.dim() != 4 || input.is_mkldnn())
+      throw std::invalid_argument("conv2d_prepacked needs a dense 4-d CPU float32 input");
+    at::NoGradGuard no_grad;
+    return wrap(at::mkldnn_convolution(input.contiguous(), weight, opt(b), dims(padding, 2), dims(stride, 2),
+                                       dims(dilation, 2), groups));
+  })
+}
+
 // ---- Mixed precision and CUDA queries (issue #12, p12) ----
 // libtorch 2.4 replaced the per-device autocast setters of 1.x (set_enabled / set_cpu_enabled,
 // set_autocast_gpu_dtype / set_autocast_cpu_dtype) by set_autocast_enabled(device_type, ...) and

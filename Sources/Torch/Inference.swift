@@ -54,3 +54,40 @@ extension Functional {
         try Tensor.wrap("attentionCore", ct_attention_core(theta.handle, phi.handle, g.handle, fused))
     }
 }
+
+/// A convolution weight reordered once into oneDNN's blocked layout (`Functional.prepackConv2d`), for
+/// inference: libtorch's conv2d reorders a plain weight at every call. Opaque: only
+/// `Functional.conv2d(_:prepacked:bias:)` reads it; it carries the convolution parameters it was packed for.
+public struct PrepackedConv2dWeight {
+    public let packed: Tensor
+    public let stride: (Int, Int)
+    public let padding: (Int, Int)
+    public let dilation: (Int, Int)
+    public let groups: Int
+}
+
+extension Torch {
+    /// Whether `Functional.prepackConv2d` works with this libtorch (built with oneDNN).
+    public static let hasConvPrepack: Bool = ct_has_conv_prepack() == 1
+}
+
+extension Functional {
+    /// Packs a dense CPU float32 weight [out, in/groups, kh, kw] for `conv2d(_:prepacked:bias:)`.
+    /// Throws where libtorch has no oneDNN (`Torch.hasConvPrepack`) or the weight is not CPU float32.
+    public static func prepackConv2d(_ weight: Tensor, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                                     dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> PrepackedConv2dWeight {
+        let s = pair(stride), p = pair(padding), d = pair(dilation)
+        let packed = try Tensor.wrap("prepackConv2d", ct_conv2d_prepack(weight.handle, s, p, d, Int64(groups)))
+        return PrepackedConv2dWeight(packed: packed, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    /// conv2d of a dense CPU float32 `x` with a prepacked weight, without autograd: libtorch's oneDNN kernel
+    /// as `conv2d(_:weight:)` runs it for CPU float32, without the per-call weight reorder.
+    public static func conv2d(_ x: Tensor, prepacked w: PrepackedConv2dWeight, bias: Tensor? = nil) throws -> Tensor {
+        let s = pair(w.stride), p = pair(w.padding), d = pair(w.dilation)
+        return try withExtendedLifetime(bias) {
+            try Tensor.wrap("conv2dPrepacked", ct_conv2d_prepacked(x.handle, w.packed.handle, bias?.handle, s, p, d,
+                                                                   Int64(w.groups)))
+        }
+    }
+}

@@ -58,15 +58,32 @@ struct BenchPipelineCommand: ParsableCommand {
         }
         try step()
         try Torch.synchronize(dev)
-        var times: [Double] = []
+        // The matmul peak is measured between the timed iterations, in this process, with these threads:
+        // the machine is shared, so a peak measured elsewhere or at another time is not the same limit.
+        let a = try Tensor.randn([2048, 2048], generator: rng, device: dev)
+        let b = try Tensor.randn([2048, 2048], generator: rng, device: dev)
+        var times: [Double] = [], peak = 0.0
         for _ in 0..<iterations {
             let start = DispatchTime.now().uptimeNanoseconds
             try step()
             try Torch.synchronize(dev)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            peak = max(peak, try matmulRate(a, b, device: dev))
         }
         let median = times.sorted()[times.count / 2]
-        print("{\"impl\": \"swift\", \"mode\": \"\(mode.rawValue)\", \"median_s\": \(median), \"peak_rss_mb\": \(peakResidentMegabytes()), \"threads\": \(Torch.threadCount), \"precision\": \"\(amp.precision)\", \"device\": \"\(dev)\", \"batch\": \(batch)}")
+        print("{\"impl\": \"swift\", \"mode\": \"\(mode.rawValue)\", \"median_s\": \(median), \"peak_rss_mb\": \(peakResidentMegabytes()), \"threads\": \(Torch.threadCount), \"peak_gflops\": \(peak / 1e9), \"precision\": \"\(amp.precision)\", \"device\": \"\(dev)\", \"batch\": \(batch)}")
+    }
+
+    /// Best of three timed 2048^2 float32 matmuls, FLOP/s (the benchmark's peak matrix-multiply rate).
+    private func matmulRate(_ a: Tensor, _ b: Tensor, device: Device) throws -> Double {
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try a.matmul(b)
+            try Torch.synchronize(device)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return 2 * pow(2048.0, 3) / best
     }
 }
 

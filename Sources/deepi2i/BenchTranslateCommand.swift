@@ -28,7 +28,10 @@ struct BenchTranslateCommand: ParsableCommand {
         let device = try deviceOptions.resolved()
         print("libtorch \(Torch.version), \(Torch.threadCount) threads, device \(device)")
         if let model {
-            try bench(CommandSupport.loadTranslator(model: model, device: device), label: model)
+            let start = DispatchTime.now().uptimeNanoseconds
+            let translator = try CommandSupport.loadTranslator(model: model, device: device)
+            print(String(format: "%@  load: %.2f s", model, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+            try bench(translator, label: model)
         }
         if paperConfig {
             let config = try ModelConfig(resolution: 128, channels: 96, classCount: 1000)

@@ -3,7 +3,8 @@ import Foundation
 import Torch
 import XCTest
 
-/// Loading a model directory skips the random initialisation of the networks it loads, and only those.
+/// Loading a model directory skips the random initialisation of the networks it loads and of D, which a
+/// translation load does not use; DeepI2IModel(toBeLoaded:) skips it for exactly the networks named.
 final class ModelLoadingTests: XCTestCase {
     func testLoadedNetworksSkipRandomInitAndOthersKeepIt() throws {
         let config = try ModelConfig(resolution: 32, channels: 8, classCount: 3)
@@ -20,6 +21,12 @@ final class ModelLoadingTests: XCTestCase {
         for (name, t) in loaded.generator.stateDict() {
             XCTAssertEqual(try (t - XCTUnwrap(savedState[name])).abs().max().item(), 0, name)
         }
-        XCTAssertGreaterThan(try loaded.discriminator.parameters()[0].abs().max().item(), 0)
+        // D is neither loaded nor initialised for translation; a full load reads it.
+        XCTAssertEqual(try loaded.discriminator.parameters()[0].abs().max().item(), 0, "D is not used: not initialised")
+        let (full, _) = try ModelDirectory.load(dir, networks: .all)
+        let savedD = Dictionary(uniqueKeysWithValues: saved.discriminator.stateDict().map { ($0.name, $0.tensor) })
+        for (name, t) in full.discriminator.stateDict() {
+            XCTAssertEqual(try (t - XCTUnwrap(savedD[name])).abs().max().item(), 0, name)
+        }
     }
 }

@@ -105,8 +105,9 @@ final class SpectralNormCacheTests: XCTestCase {
         }
     }
 
-    /// A whole model (with self-attention at 64 px): the cached translation equals the uncached one bit
-    /// for bit when attention is unfused, and within float tolerance when libtorch fuses it.
+    /// A whole model (with self-attention at 64 px): repeated cached translations are bit-identical, and
+    /// equal the uncached one within float tolerance (fused attention and G's inference shortcut order
+    /// round differently; each SN layer alone is bit-identical, above).
     func testModelTranslationMatchesTheUncachedPath() throws {
         let model = try DeepI2IModel(config: ModelConfig(resolution: 64, channels: 8, classCount: 3), seed: 2)
         XCTAssertFalse(model.config.generatorAttention.isEmpty)
@@ -118,7 +119,8 @@ final class SpectralNormCacheTests: XCTestCase {
         try assertBitIdentical(cachedFirst, cached)
         // Gradients on and weights trainable: every SN layer recomputes, attention unfused.
         let reference = try withGrad { try model.translate(x, classes: [0, 2], z: z) }.detached()
-        if Torch.hasFusedAttention && InferenceSpeedups.enabled {
+        if InferenceSpeedups.enabled {
+            // Fused attention and G's inference shortcut order (GBlockShortcutTests) round differently.
             XCTAssertLessThan(try (cached - reference).abs().max().item(), 1e-4)
         } else {
             try assertBitIdentical(cached, reference)

@@ -97,13 +97,16 @@ def main():
         return
     step = forward if a.mode == "forward" else train
     step()  # warm-up
-    times = []
+    times, peak = [], 0.0
     for _ in range(a.iterations):
         t = time.perf_counter()
         step()
         times.append(time.perf_counter() - t)
+        # The peak matmul rate between the timed iterations, in this process (the machine is shared).
+        peak = max(peak, peak_matmul_flops(a.threads, repeats=3))
     print(json.dumps({"impl": "pytorch", "mode": a.mode, "median_s": statistics.median(times),
-                      "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads()}))
+                      "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads(),
+                      "peak_gflops": peak / 1e9}))
 
 
 if __name__ == "__main__":

@@ -302,6 +302,20 @@ int ct_autocast_exit(void);
 // 1 when this shim was built against a libtorch with CUDA (libtorch_cuda linked), else 0.
 int ct_cuda_is_built(void);
 
+// ---- s18 (issue #18): prepacked convolution weights for inference ----
+// 1 when ct_conv2d_prepack / ct_conv2d_prepacked work with this libtorch (built with oneDNN/mkldnn).
+int ct_has_conv_prepack(void);
+// A CPU float32 conv weight [out, in/groups, kh, kw] reordered once into oneDNN's blocked layout for a
+// convolution with these parameters: an opaque (mkldnn) tensor that only ct_conv2d_prepacked reads. No
+// autograd. libtorch's conv2d reorders the plain weight at every call; for the wide layers at 4x4 and
+// 8x8 that costs as much as the convolution.
+ct_tensor ct_conv2d_prepack(ct_tensor w, const int64_t *stride, const int64_t *padding, const int64_t *dilation,
+                            int64_t groups);
+// conv2d of a dense CPU float32 x with a weight from ct_conv2d_prepack (bias optional, dense): the oneDNN
+// kernel at::conv2d runs for such inputs, minus the weight reorder. No autograd.
+ct_tensor ct_conv2d_prepacked(ct_tensor x, ct_tensor packed, ct_tensor b, const int64_t *stride,
+                              const int64_t *padding, const int64_t *dilation, int64_t groups);
+
 #ifdef __cplusplus
 }
 #endif

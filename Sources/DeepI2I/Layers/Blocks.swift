@@ -28,11 +28,20 @@ public final class GBlock: Module {
     public func callAsFunction(_ x: Tensor, condition c: Tensor) throws -> Tensor {
         var h = try bn1(x, condition: c).reluOfTemporary()
         h = try Functional.upsampleNearest(h, scale: 2)
-        var shortcut = try Functional.upsampleNearest(x, scale: 2)
         h = try conv1(h)
         h = try conv2(bn2(h, condition: c).reluOfTemporary())
-        if let convSC { shortcut = try convSC(shortcut) }
-        return try h.addingToTemporary(shortcut)
+        return try h.addingToTemporary(shortcut(x))
+    }
+
+    /// convSC(upsample(x)). A 1x1 convolution commutes with nearest upsampling, so inference computes
+    /// upsample(convSC(x)): a quarter of the shortcut's FLOPs and an upsample of out instead of in
+    /// channels (equal within float rounding). Training keeps the official order.
+    private func shortcut(_ x: Tensor) throws -> Tensor {
+        guard let convSC else { return try Functional.upsampleNearest(x, scale: 2) }
+        if InferenceSpeedups.inPlace && !isTraining {
+            return try Functional.upsampleNearest(convSC(x), scale: 2)
+        }
+        return try convSC(Functional.upsampleNearest(x, scale: 2))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Torch
 
 /// The switch for the inference speed-ups (the eval-mode spectral-norm cache, fused attention, in-place
 /// activations, and skipping the random init of networks a model directory loads).
@@ -6,9 +7,13 @@ import Foundation
 /// can time the unoptimised path with the same build, interleaved (see docs/inference-profile.md).
 public enum InferenceSpeedups {
     public static let enabled: Bool = ProcessInfo.processInfo.environment["DEEPI2I_INFERENCE_BASELINE"] != "1"
-}
 
-import Torch
+    /// Eval-mode SN convolutions run with their cached weight prepacked for oneDNN (where libtorch has it).
+    /// On with the other speed-ups; `DEEPI2I_CONV_PREPACK=0` turns only this one off, so that a benchmark
+    /// can time it against the previous path with the same build.
+    public static let prepacksConvolutions: Bool = enabled && Torch.hasConvPrepack
+        && ProcessInfo.processInfo.environment["DEEPI2I_CONV_PREPACK"] != "0"
+}
 
 extension InferenceSpeedups {
     /// Whether layers may overwrite their own temporaries (in-place activations and sums): only when

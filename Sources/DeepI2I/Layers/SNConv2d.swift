@@ -19,8 +19,30 @@ public final class SNConv2d: Module {
         sn.register(on: self)
     }
 
+    /// The eval-mode cached W / sigma prepacked for oneDNN, with the cached tensor it was packed from.
+    private(set) var prepacked: (source: Tensor, weight: PrepackedConv2dWeight)?
+
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try Functional.conv2d(x, weight: sn.normalizedWeight(training: isTraining), bias: bias,
-                              padding: (padding, padding))
+        let w = try sn.normalizedWeight(training: isTraining)
+        if let packed = try prepackedWeight(of: w, input: x) {
+            return try Functional.conv2d(x, prepacked: packed, bias: bias)
+        }
+        return try Functional.conv2d(x, weight: w, bias: bias, padding: (padding, padding))
+    }
+
+    /// Inference on CPU float32 with the SN cache serving `w`: `w` packed once per cache entry (a new
+    /// entry, after any change to W or u, is a new tensor and is packed again). Otherwise nil, and the
+    /// packed copy is released.
+    private func prepackedWeight(of w: Tensor, input x: Tensor) throws -> PrepackedConv2dWeight? {
+        guard InferenceSpeedups.prepacksConvolutions, !isTraining, !Torch.isGradEnabled, sn.isCachedWeight(w),
+              x.device == .cpu, x.dtype == .f32, w.dtype == .f32 else {
+            prepacked = nil
+            return nil
+        }
+        if let p = prepacked, p.source === w { return p.weight }
+        prepacked = nil
+        let packed = try Functional.prepackConv2d(w, padding: (padding, padding))
+        prepacked = (w, packed)
+        return packed
     }
 }

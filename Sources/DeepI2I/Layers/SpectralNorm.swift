@@ -45,6 +45,10 @@ final class SpectralNorm {
         return c.weightStamp == weight.mutationStamp && c.uStamp == u.mutationStamp
     }
 
+    /// Whether `w` is the cached normalised weight, as `normalizedWeight` just returned it (derived caches,
+    /// such as a prepacked convolution weight, key on its identity).
+    func isCachedWeight(_ w: Tensor) -> Bool { cache?.normalized === w }
+
     /// The normalised weight for this forward pass.
     func normalizedWeight(training: Bool) throws -> Tensor {
         if training {

@@ -11,8 +11,9 @@ public final class DeepI2IModel {
     public let adaptor: Adaptor
 
     /// Fresh networks with BigGAN's orthogonal initialisation, seeded.
-    /// `toBeLoaded` names networks ("G", "D", "E", "A") whose weights a checkpoint will overwrite: they
-    /// are built with zero weights, skipping the costly random initialisation.
+    /// `toBeLoaded` names networks ("G", "D", "E", "A") whose weights a checkpoint will overwrite, or that
+    /// will never run (D in a translation load): they are built with zero weights, skipping the costly
+    /// random initialisation.
     public init(config: ModelConfig, seed: UInt64 = 0, toBeLoaded: Set<String> = []) throws {
         try config.validate()
         self.config = config

@@ -58,13 +58,14 @@ public enum ModelDirectory {
         return doc
     }
 
-    /// Loads a model; networks not asked for keep their fresh initialisation.
+    /// Loads a model. Networks not asked for (D, for `.translation`) are not loaded and not initialised
+    /// either: they hold zero weights, as translation never runs them (D's orthogonal init alone took
+    /// ~20 s of a 128px load).
     public static func load(_ dir: URL, networks: Networks = .translation, device: Device = .cpu) throws -> (model: DeepI2IModel, document: Document) {
         let doc = try readDocument(dir)
-        var names: Set<String> = ["G", "E", "A"]
-        if case .all = networks { names.insert("D") }
-        // (The benchmark baseline, DEEPI2I_INFERENCE_BASELINE=1, initialises everything as before.)
-        let model = try DeepI2IModel(config: doc.model, toBeLoaded: InferenceSpeedups.enabled ? names : [])
+        // Every network is either loaded or unused, so none needs the random init; the benchmark
+        // baseline (DEEPI2I_INFERENCE_BASELINE=1) initialises everything as before.
+        let model = try DeepI2IModel(config: doc.model, toBeLoaded: InferenceSpeedups.enabled ? ["G", "D", "E", "A"] : [])
         try model.to(device)
         var wanted: [(String, Module)] = [("G", model.generator), ("E", model.encoder), ("A", model.adaptor)]
         if case .all = networks { wanted.append(("D", model.discriminator)) }
