@@ -60,8 +60,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "(default \(defaults.sampleEvery))") var sampleEvery: Int?
     @Option(help: "(default \(defaults.sampleRows))") var sampleRows: Int?
     @OptionGroup var device: DeviceOptions
+    @OptionGroup(title: "StyleGAN family") var stylegan: StyleGANTrainOptions
 
     func run() throws {
+        // DeepI2I-StyleGAN when the source, model or run is a StyleGAN one (or --family stylegan).
+        if try runsStyleGAN() { return try runStyleGAN() }
         let device = try self.device.resolved()
         let runURL = URL(fileURLWithPath: out)
         guard !(resume && overwrite) else { throw CommandFailure("--resume and --overwrite exclude each other") }
