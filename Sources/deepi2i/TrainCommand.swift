@@ -64,6 +64,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var device: DeviceOptions
     @OptionGroup(title: "Data parallel") var distributed: DistributedOptions
     @OptionGroup var precision: PrecisionOptions
+    @OptionGroup(title: "StyleGAN family") var stylegan: StyleGANTrainOptions
 
     func run() throws {
         if distributed.launches {
@@ -71,6 +72,8 @@ struct TrainCommand: ParsableCommand {
             if status != 0 { throw ExitCode(status) }
             return
         }
+        // DeepI2I-StyleGAN when the source, model or run is a StyleGAN one (or --family stylegan).
+        if try runsStyleGAN() { return try runStyleGAN() }
         var device = try self.device.resolved()
         let runURL = URL(fileURLWithPath: out)
         guard !(resume && overwrite) else { throw CommandFailure("--resume and --overwrite exclude each other") }

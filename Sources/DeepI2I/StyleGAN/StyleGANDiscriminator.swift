@@ -164,13 +164,14 @@ public final class StyleGANAlignment: Module {
     }
 
     public func callAsFunction(_ features: [Int: Tensor]) throws -> [Int: Tensor] {
+        // Below 128 px the encoder has no feature at the widest fusion widths (its input width and up):
+        // those blocks are skipped, and G gets nothing added there.
         var out: [Int: Tensor] = [:]
         for (width, block) in blocks {
-            guard let f = features[width] else {
-                throw ModelError.badInput("encoder produced no feature at width \(width)")
-            }
+            guard let f = features[width] else { continue }
             out[width] = try block(f)
         }
+        guard !out.isEmpty else { throw ModelError.badInput("encoder produced no feature at any fusion width") }
         return out
     }
 }

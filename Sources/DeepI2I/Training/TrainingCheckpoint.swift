@@ -47,11 +47,22 @@ public enum TrainingCheckpoint {
     /// The newest checkpoint of a run with its state, checked to be one of `family`'s.
     public static func resumable<F: TrainingFamily>(_ runDirectory: URL, family: F.Type) throws -> (url: URL, state: TrainingState<F.Config>) {
         let url = try resumable(runDirectory)
+        // The family first: another family's config would otherwise fail to decode with a vaguer message.
+        if let found = familyName(url), found != F.kind {
+            throw TrainingError.checkpoint("\(url.path) is a \(found) checkpoint, not \(F.kind)")
+        }
         let state = try readState(url, as: F.Config.self)
         guard state.family == F.kind else {
             throw TrainingError.checkpoint("\(url.path) is a \(state.family) checkpoint, not \(F.kind)")
         }
         return (url, state)
+    }
+
+    /// The `family` a checkpoint's state.json names, whatever its configuration type (nil if unreadable).
+    public static func familyName(_ checkpoint: URL) -> String? {
+        guard let data = FileManager.default.contents(atPath: checkpoint.appendingPathComponent(stateFile).path),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return object["family"] as? String
     }
 
     /// The configuration a run was started with (from its newest checkpoint), for `--resume`.
