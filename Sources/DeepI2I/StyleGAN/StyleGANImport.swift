@@ -27,6 +27,7 @@ public enum StyleGANImport {
             throw ModelError.checkpoint("\(url.path) is not a StyleGAN checkpoint with '\(source.rawValue)' and 'discriminator' state dicts (found: \(found.isEmpty ? "none" : found))")
         }
         let step = try StyleGANConfig.step(forResolution: resolution)
+        try StyleGANTranslator.requireTranslatable(resolution: resolution)
         let config = try StyleGANConfig.inferred(fromGenerator: g.mapValues(\.shape), discriminator: d.mapValues(\.shape),
                                                  step: step)
         let model = try StyleGANModel(config: config, generator: RandomGenerator(seed: seed))
