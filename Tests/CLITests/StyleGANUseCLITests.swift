@@ -110,4 +110,18 @@ final class StyleGANUseCLITests: XCTestCase {
         try expectFailure(["init-model", "--family", "gan", "--classes", "a", "--out", dir.appendingPathComponent("x").path],
                           mentions: ["--family must be biggan or stylegan"])
     }
+
+    func testImportResolutionsAndBareStateDicts() throws {
+        let golden = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/golden")
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: golden.appendingPathComponent("stylegan256/stylegan.model").path))
+        let out = dir.appendingPathComponent("imported").path
+        let sg = golden.appendingPathComponent("stylegan256").path, tiny = golden.appendingPathComponent("tiny128").path
+        try expectFailure(["import-stylegan", "--checkpoint", sg + "/stylegan.model", "--resolution", "64", "--out", out],
+                          mentions: ["needs a resolution of 128 px or more", "got 64"])
+        try expectFailure(["import-stylegan", "--checkpoint", sg + "/G.safetensors", "--out", out],
+                          mentions: ["bare StyleGAN generator state dict", "'g_running' and 'discriminator'"])
+        try expectFailure(["import-biggan", "--generator", tiny + "/G.safetensors", "--discriminator", tiny + "/D.safetensors",
+                           "--resolution", "64", "--out", out], mentions: ["does not fit the generator", "linear.weight"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing written on failure")
+    }
 }
