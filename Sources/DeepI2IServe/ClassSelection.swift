@@ -4,33 +4,38 @@ import DeepI2I
 public enum ClassSelection {
     /// Resolves `text` against the model's classes. Models without names accept indices only.
     public static func resolve(_ text: String, config: ModelConfig) throws -> [Int] {
-        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !items.isEmpty else { throw ClassSelectionError.empty }
-        if items.count == 1, items[0].lowercased() == "all" { return Array(0..<namedCount(config)) }
-        return try items.map { try resolveOne($0, config: config) }
+        try resolve(text, domains: TargetDomains(config))
     }
 
     /// One class by name (case-insensitive) or index.
     public static func resolveOne(_ item: String, config: ModelConfig) throws -> Int {
-        if let index = Int(item) {
-            guard index >= 0, index < namedCount(config) else {
-                throw ClassSelectionError.indexOutOfRange(index, count: namedCount(config))
-            }
-            return index
-        }
-        let lower = item.lowercased()
-        if let index = config.classNames.firstIndex(where: { $0.lowercased() == lower }) { return index }
-        throw ClassSelectionError.unknownName(item, suggestions: EditDistance.nearest(to: item, in: config.classNames))
+        try resolveOne(item, domains: TargetDomains(config))
     }
 
     /// A printable name for class `k` (its index when the model has no names).
     public static func name(of k: Int, config: ModelConfig) -> String {
-        k < config.classNames.count ? config.classNames[k] : String(k)
+        TargetDomains(config).name(of: k)
     }
 
-    /// Classes a user can pick: the named ones, or every embedding row when the model has no names.
-    static func namedCount(_ config: ModelConfig) -> Int {
-        config.classNames.isEmpty ? config.classCount : config.classNames.count
+    /// Resolves `text` against a model's target domains (a StyleGAN model's one domain answers to its
+    /// name, 0 and 'all').
+    public static func resolve(_ text: String, domains: TargetDomains) throws -> [Int] {
+        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !items.isEmpty else { throw ClassSelectionError.empty }
+        if items.count == 1, items[0].lowercased() == "all" { return Array(0..<domains.count) }
+        return try items.map { try resolveOne($0, domains: domains) }
+    }
+
+    public static func resolveOne(_ item: String, domains: TargetDomains) throws -> Int {
+        if let index = Int(item) {
+            guard index >= 0, index < domains.count else {
+                throw ClassSelectionError.indexOutOfRange(index, count: domains.count)
+            }
+            return index
+        }
+        let lower = item.lowercased()
+        if let index = domains.names.firstIndex(where: { $0.lowercased() == lower }) { return index }
+        throw ClassSelectionError.unknownName(item, suggestions: EditDistance.nearest(to: item, in: domains.names))
     }
 }
 

@@ -5,13 +5,13 @@ import Foundation
 /// block, so they run one at a time on a dedicated serial queue (not on Swift's cooperative pool,
 /// which HTTP handling needs). Past `maxPending` waiting jobs, new ones are refused at once.
 public final class InferenceQueue: @unchecked Sendable {
-    private let translator: Translator
+    private let translator: any ImageTranslator
     private let queue = DispatchQueue(label: "deepi2i.inference")
     private let lock = NSLock()
     private var pending = 0
     public let maxPending: Int
 
-    public init(translator: Translator, maxPending: Int = 16) {
+    public init(translator: any ImageTranslator, maxPending: Int = 16) {
         self.translator = translator
         self.maxPending = maxPending
     }
@@ -29,7 +29,7 @@ public final class InferenceQueue: @unchecked Sendable {
     private func release() { lock.withLock { pending -= 1 } }
 
     /// Runs `body` with exclusive use of the translator.
-    public func run<T>(_ body: @escaping (Translator) throws -> T) async throws -> T {
+    public func run<T>(_ body: @escaping (any ImageTranslator) throws -> T) async throws -> T {
         guard reserve() else { throw Busy() }
         defer { release() }
         return try await withCheckedThrowingContinuation { continuation in

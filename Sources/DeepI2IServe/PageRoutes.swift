@@ -53,7 +53,7 @@ extension RequestHandlers {
             let png = try await queue.run { t in try ImageEncoder.png(t.prepare(image)) }
             return JSONBody.response([
                 "image": Data(png).base64EncodedString(), "width": image.width, "height": image.height,
-                "resolution": config.resolution,
+                "resolution": domains.resolution,
             ])
         } catch {
             return errorResponse(error)

@@ -10,18 +10,24 @@ import NIOCore
 ///
 ///   GET  /                 the page (HTML + JS, no external resources)
 ///   GET  /healthz          {"status": "ok"}
-///   GET  /api/classes      {"classes": [{"index", "name"}], "resolution", "maxSamples", ...}
+///   GET  /api/classes      {"classes": [{"index", "name"}], "family", "singleDomain", "resolution", "maxSamples", ...}
+///                          (a StyleGAN model: one entry, its target domain, and "singleDomain": true)
 ///   GET  /api/sample.png   a built-in test image (the page's demo mode uses it)
 ///   POST /api/translate?classes=a,b|all&samples=N&seed=S&truncation=T   body: PNG/JPEG bytes
 ///        -> {"classes": [...], "samples": N, "grid": base64 PNG, "images": [[base64 PNG per class] per sample]}
 ///   POST /api/morph?from=a&to=b&via=c,d&steps=K&seed=S&truncation=T&format=gif|png   body: PNG/JPEG
 ///        -> image/gif (animation) or image/png (strip); format=json: {"gif", "strip": base64, "frames", "classes"}
+///        (a one-domain StyleGAN model morphs between samples instead: from_sample=i&to_sample=j, default 0 and 1)
 ///   (bodies are raw PNG/JPEG bytes or multipart/form-data with an 'image' field; PageRoutes has the rest)
 /// Errors are 4xx/5xx with {"error": {"code", "message"}}.
 public enum DeepI2IServer {
     public static func router(queue: InferenceQueue, config: ModelConfig, options: ServeOptions) -> Router<BasicRequestContext> {
+        router(queue: queue, domains: TargetDomains(config), options: options)
+    }
+
+    public static func router(queue: InferenceQueue, domains: TargetDomains, options: ServeOptions) -> Router<BasicRequestContext> {
         let router = Router()
-        let api = RequestHandlers(queue: queue, config: config, options: options,
+        let api = RequestHandlers(queue: queue, domains: domains, options: options,
                                   decoder: DecodeLimiter(maxConcurrent: options.maxConcurrentDecodes,
                                                          maxWaiting: options.maxWaitingDecodes))
         router.get("/") { _, _ in JSONBody.bytes(Array(WebPage.html.utf8), contentType: "text/html; charset=utf-8") }
@@ -41,8 +47,15 @@ public enum DeepI2IServer {
     public static func application(queue: InferenceQueue, config: ModelConfig, options: ServeOptions,
                                    host: String, port: Int, logger: Logger,
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        application(queue: queue, domains: TargetDomains(config), options: options, host: host, port: port, logger: logger,
+                    onRunning: onRunning)
+    }
+
+    public static func application(queue: InferenceQueue, domains: TargetDomains, options: ServeOptions,
+                                   host: String, port: Int, logger: Logger,
+                                   onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
-            router: router(queue: queue, config: config, options: options),
+            router: router(queue: queue, domains: domains, options: options),
             configuration: .init(address: .hostname(host, port: port), serverName: "deepi2i"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger
@@ -53,15 +66,15 @@ public enum DeepI2IServer {
 /// Request parsing, validation and inference for the API routes.
 struct RequestHandlers: Sendable {
     let queue: InferenceQueue
-    let config: ModelConfig
+    let domains: TargetDomains
     let options: ServeOptions
     let decoder: DecodeLimiter
 
     func classes() -> Response {
-        let count = config.classNames.isEmpty ? config.classCount : config.classNames.count
-        let list = (0..<count).map { ["index": $0, "name": ClassSelection.name(of: $0, config: config)] as [String: Any] }
+        let list = (0..<domains.count).map { ["index": $0, "name": domains.name(of: $0)] as [String: Any] }
         return JSONBody.response([
-            "classes": list, "resolution": config.resolution, "maxSamples": options.maxSamples,
+            "classes": list, "family": domains.family, "singleDomain": domains.isSingleDomain,
+            "resolution": domains.resolution, "maxSamples": options.maxSamples,
             "maxClasses": options.maxClasses, "maxMorphSteps": options.maxMorphSteps,
             "maxUploadBytes": options.maxUploadBytes,
         ])
@@ -70,7 +83,7 @@ struct RequestHandlers: Sendable {
     func translate(_ request: Request) async -> Response {
         do {
             let q = Self.query(request)
-            let classes = try ClassSelection.resolve(q("classes") ?? "all", config: config)
+            let classes = try ClassSelection.resolve(q("classes") ?? "all", domains: domains)
             guard classes.count <= options.maxClasses else {
                 throw APIError(.badRequest, "too-many-classes", "\(classes.count) target classes; at most \(options.maxClasses) per request")
             }
@@ -82,12 +95,12 @@ struct RequestHandlers: Sendable {
             let (grid, tiles) = try await queue.run { t -> ([UInt8], [[[UInt8]]]) in
                 let input = t.prepare(image)
                 let out = try t.translate([input], classes: classes, samples: samples, seed: seed,
-                                          truncation: truncation, batchSize: batch)[0]
+                                          truncation: truncation, batchSize: batch, progress: nil)[0]
                 let grid = try ImageEncoder.png(ImageGrid.translation(input: input, samples: out))
                 return (grid, try out.map { try $0.map { try ImageEncoder.png($0) } })
             }
             return JSONBody.response([
-                "classes": classes.map { ClassSelection.name(of: $0, config: config) },
+                "classes": classes.map { domains.name(of: $0) },
                 "samples": samples, "seed": seed, "truncation": truncation,
                 "grid": Data(grid).base64EncodedString(),
                 "images": tiles.map { $0.map { Data($0).base64EncodedString() } },
@@ -100,14 +113,28 @@ struct RequestHandlers: Sendable {
     func morph(_ request: Request) async -> Response {
         do {
             let q = Self.query(request)
-            guard let from = q("from"), let to = q("to") else {
-                throw APIError(.badRequest, "missing-parameter", "morph needs 'from' and 'to' classes")
-            }
-            let via = try (q("via") ?? "").split(separator: ",")
-                .map { try ClassSelection.resolveOne(String($0).trimmingCharacters(in: .whitespaces), config: config) }
-            let path = try [ClassSelection.resolveOne(from, config: config)] + via + [ClassSelection.resolveOne(to, config: config)]
-            guard path.count <= options.maxMorphClasses else {
-                throw APIError(.badRequest, "too-many-classes", "a morph path of \(path.count) classes; at most \(options.maxMorphClasses)")
+            let path: MorphPath
+            let ends: [String]
+            if domains.isSingleDomain {
+                if q("from") != nil || q("to") != nil || q("via") != nil {
+                    throw APIError(.badRequest, "bad-parameter", "this StyleGAN model has one target domain ('\(domains.name(of: 0))'): morph between samples with from_sample and to_sample, not classes")
+                }
+                let a = try integer(q, "from_sample", default: 0, range: 0...(options.maxSamples - 1))
+                let b = try integer(q, "to_sample", default: 1, range: 0...(options.maxSamples - 1))
+                path = .samples(from: a, to: b)
+                ends = ["sample \(a)", "sample \(b)"]
+            } else {
+                guard let from = q("from"), let to = q("to") else {
+                    throw APIError(.badRequest, "missing-parameter", "morph needs 'from' and 'to' classes")
+                }
+                let via = try (q("via") ?? "").split(separator: ",")
+                    .map { try ClassSelection.resolveOne(String($0).trimmingCharacters(in: .whitespaces), domains: domains) }
+                let classes = try [ClassSelection.resolveOne(from, domains: domains)] + via + [ClassSelection.resolveOne(to, domains: domains)]
+                guard classes.count <= options.maxMorphClasses else {
+                    throw APIError(.badRequest, "too-many-classes", "a morph path of \(classes.count) classes; at most \(options.maxMorphClasses)")
+                }
+                path = .classes(classes)
+                ends = classes.map { domains.name(of: $0) }
             }
             let steps = try integer(q, "steps", default: 8, range: 2...options.maxMorphSteps)
             let seed = try UInt64(integer(q, "seed", default: Int(options.defaultSeed), range: 0...Int(Int32.max)))
@@ -119,14 +146,14 @@ struct RequestHandlers: Sendable {
             let image = try await decodeBody(request)
             let batch = options.batchSize
             let (gif, strip, count) = try await queue.run { t -> ([UInt8], [UInt8], Int) in
-                let frames = try t.morph(t.prepare(image), path: path, steps: steps, seed: seed,
+                let frames = try t.morph(t.prepare(image), along: path, steps: steps, seed: seed,
                                          truncation: truncation, batchSize: batch)
                 return (format == "png" ? [] : try GIFEncoder.animated(frames),
                         format == "gif" ? [] : try ImageEncoder.png(ImageGrid.strip(frames)), frames.count)
             }
             if format == "json" { // the page shows both from one computation
                 return JSONBody.response([
-                    "classes": path.map { ClassSelection.name(of: $0, config: config) }, "frames": count,
+                    "classes": ends, "frames": count,
                     "gif": Data(gif).base64EncodedString(), "strip": Data(strip).base64EncodedString(),
                 ])
             }

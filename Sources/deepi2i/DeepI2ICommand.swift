@@ -13,7 +13,7 @@ struct DeepI2ICommand: AsyncParsableCommand {
             EvaluateCommand.self, TrainClassifierCommand.self,
             InitModelCommand.self, ReferenceCheckCommand.self, InfoCommand.self,
             BenchTranslateCommand.self, BenchTrainStepCommand.self, BenchPipelineCommand.self, BenchLoaderCommand.self,
-            BenchFeaturesCommand.self, PretrainStyleGANCommand.self,
+            BenchFeaturesCommand.self, BenchStyleGANCommand.self, PretrainStyleGANCommand.self,
             TSNECommand.self,
         ]
     )

@@ -12,13 +12,16 @@ struct EvaluateCommand: ParsableCommand {
         mFID/mKID: per target class, FID/KID between the translations into that class and the real test \
         images of that class, averaged. RC: accuracy on the translations of a classifier trained on real \
         images (--classifier). FC: accuracy on real test images of a classifier trained on the translations. \
-        Writes metrics.json, report.md and per-class bar charts to --out.
+        Writes metrics.json, report.md and per-class bar charts to --out. \
+        A StyleGAN model translates into one target domain (--target, a dataset class; default the domain the \
+        model records): mFID/mKID are then its FID/KID, RC and mask-IoU apply, FC (which needs two target classes) does not.
         """
     )
 
     @Option(help: "Model directory (config.json + weights).") var model: String
     @Option(help: "Packed dataset folder; its test split is used.") var data: String
     @Option(help: "Translations per target class.") var perClass = 50
+    @Option(help: "StyleGAN: the dataset class (name or index) that is the model's target domain.") var target: String?
     @Option(help: "Feature extractor for FID/KID: \(FeatureKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var features: FeatureKind = .efficientnetLite0
     @Option(help: "Classifier directory (deepi2i train-classifier): RC, and --features classifier.") var classifier: String?
@@ -47,8 +50,9 @@ struct EvaluateCommand: ParsableCommand {
 
     func evaluate() throws {
         let device = try weights.parsedDevice()
+        let family = try ModelFamily.of(directory: URL(fileURLWithPath: model))
         var names = metrics.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
-            ?? Evaluation.defaultMetrics.filter { $0 != "rc" || classifier != nil }
+            ?? Evaluation.defaultMetrics.filter { ($0 != "rc" || classifier != nil) && ($0 != "fc" || family != ModelFamily.stylegan) }
         names = names.filter { !$0.isEmpty }
         let definitions = try names.map(MetricRegistry.definition(named:))
         if definitions.contains(where: \.needsClassifier), classifier == nil {
@@ -56,7 +60,6 @@ struct EvaluateCommand: ParsableCommand {
         }
 
         printError("loading model \(model)")
-        let (deepi2i, _) = try ModelDirectory.load(URL(fileURLWithPath: model), networks: .translation, device: device)
         let dataset = try PackedDataset(at: URL(fileURLWithPath: data))
         let loadedClassifier = try classifier.map { try ClassifierDirectory.load(URL(fileURLWithPath: $0), device: device) }
         var extractor: FeatureExtractor?
@@ -72,8 +75,33 @@ struct EvaluateCommand: ParsableCommand {
         if let kidSubsetSize { options.kidSubsetSize = kidSubsetSize }
         if let fcIterations { options.fcIterations = fcIterations }
         if let fcArch { options.fcArch = fcArch }
-        let context = try EvaluationContext(model: deepi2i, dataset: dataset, extractor: extractor, classifier: loadedClassifier,
+        let context: EvaluationContext
+        if family == ModelFamily.stylegan {
+            let translator = try StyleGANTranslator.load(URL(fileURLWithPath: model), device: device)
+            let classNames = dataset.manifest.classNames
+            guard let targetText = target ?? (classNames.contains(translator.targetName) ? translator.targetName : nil) else {
+                throw ValidationError("this StyleGAN model records no target domain among the dataset's classes (\(classNames.joined(separator: ", "))): name it with --target")
+            }
+            guard let targetClass = Int(targetText).flatMap({ classNames.indices.contains($0) ? $0 : nil })
+                ?? classNames.firstIndex(where: { $0.lowercased() == targetText.lowercased() }) else {
+                throw ValidationError("--target '\(targetText)' is not a class of the dataset (\(classNames.joined(separator: ", ")))")
+            }
+            // Noise maps from their own seeded stream: the result is a function of --seed.
+            let noise = try RandomGenerator(seed: options.seed &+ 0x5347)
+            let evaluated = EvaluatedTranslator(resolution: translator.resolution, zDim: translator.config.codeDim,
+                                                device: translator.device) { x, _, z in
+                try translator.translate(x, z: z, noise: noise)
+            }
+            context = try EvaluationContext(translator: evaluated, targets: [targetClass], dataset: dataset, extractor: extractor,
+                                            classifier: loadedClassifier, options: options, progress: { printError("[evaluate] \($0)") })
+        } else {
+            guard target == nil else {
+                throw ValidationError("--target is for a one-domain StyleGAN model; a BigGAN model is evaluated on every class")
+            }
+            let (deepi2i, _) = try ModelDirectory.load(URL(fileURLWithPath: model), networks: .translation, device: device)
+            context = try EvaluationContext(model: deepi2i, dataset: dataset, extractor: extractor, classifier: loadedClassifier,
                                             options: options, progress: { printError("[evaluate] \($0)") })
+        }
         let report = try Evaluation.run(context, metrics: names, modelDescription: model)
         let written = try Evaluation.write(report, to: URL(fileURLWithPath: out), log: printError)
         for metric in report.metrics { print("\(metric.name): \(String(format: "%.5f", metric.value))") }

@@ -17,7 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most samples per request.") var maxSamples = ServeOptions().maxSamples
 
     func run() async throws {
-        let translator = try inference.loadTranslator()
+        let translator = try inference.loadImageTranslator()
         var options = ServeOptions()
         options.defaultSeed = inference.seed
         options.defaultTruncation = inference.truncation
@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
         let queue = InferenceQueue(translator: translator, maxPending: options.maxPending)
         var logger = Logger(label: "deepi2i.serve")
         logger.logLevel = .info
-        let app = DeepI2IServer.application(queue: queue, config: translator.config, options: options,
+        let app = DeepI2IServer.application(queue: queue, domains: translator.domains, options: options,
                                             host: host, port: port, logger: logger) { bound in
             print("deepi2i serving \(inference.model) on http://\(host):\(bound)/")
             fflush(stdout)

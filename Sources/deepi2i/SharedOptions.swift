@@ -24,7 +24,7 @@ struct DeviceOptions: ParsableArguments {
 struct InferenceOptions: ParsableArguments {
     @Option(help: "Model directory (config.json + G/E/A.safetensors).") var model: String
     @Option(help: "Random seed for z.") var seed: UInt64 = 0
-    @Option(help: "Scale of z (0: the deterministic z = 0 translation).") var truncation = 1.0
+    @Option(help: "BigGAN: scale of z (0: the deterministic z = 0 translation). StyleGAN: psi of the truncation by the mean style (1: none; 0: every sample is the mean style).") var truncation = 1.0
     @OptionGroup var device: DeviceOptions
 
     func validate() throws {
@@ -34,6 +34,11 @@ struct InferenceOptions: ParsableArguments {
     /// Loads the translation networks (E, A, G) onto the device.
     func loadTranslator() throws -> Translator {
         try CommandSupport.loadTranslator(model: model, device: device.resolved())
+    }
+
+    /// Loads E, A and G of a model directory of either family (BigGAN or StyleGAN), by its config.json.
+    func loadImageTranslator() throws -> any ImageTranslator {
+        try DeepI2IServe.loadImageTranslator(URL(fileURLWithPath: model), device: device.resolved())
     }
 }
 

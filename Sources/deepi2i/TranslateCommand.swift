@@ -8,7 +8,7 @@ import ImageIO
 struct TranslateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "translate",
-        abstract: "Translate an image (or every PNG/JPEG in a folder) into target classes.",
+        abstract: "Translate an image (or every PNG/JPEG in a folder) into target classes (BigGAN) or the target domain (StyleGAN).",
         discussion: """
         Writes <input-stem>_<class>_<sample>.png for every translation and <input-stem>_grid.png per input:
         one row per sample; the first column repeats the input in every row, then one column per class.
@@ -17,12 +17,14 @@ struct TranslateCommand: ParsableCommand {
         sub-folders are read with --recursive (outputs go to the same sub-folders of --out).
         z ~ N(0, 1) * truncation from --seed; every input uses the same z per sample, so the result of an
         input does not depend on what else is in the folder. Images that fail to decode are skipped and counted.
+        A StyleGAN model has one target domain: --to may be left out (or name that domain); samples differ by z,
+        --truncation is psi of the truncation by the mean style.
         """
     )
 
     @OptionGroup var inference: InferenceOptions
     @Option(help: "Input image, or a folder of PNG/JPEG images.") var input: String
-    @Option(help: "Target classes: names or indices, comma-separated, or 'all'.") var to: String
+    @Option(help: "Target classes: names or indices, comma-separated, or 'all' (a StyleGAN model: its one domain, the default).") var to: String?
     @Option(help: "Samples (z draws) per class.") var samples = 1
     @Option(help: "Generator batch size.") var batch = 32
     @Option(help: "Output folder.") var out: String
@@ -34,9 +36,12 @@ struct TranslateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let translator = try inference.loadTranslator()
-        let config = translator.config
-        let classes = try ClassSelection.resolve(to, config: config)
+        let translator = try inference.loadImageTranslator()
+        let domains = translator.domains
+        guard let to = to ?? (domains.isSingleDomain ? "all" : nil) else {
+            throw ValidationError("--to is required for a BigGAN model (class names, indices or 'all')")
+        }
+        let classes = try ClassSelection.resolve(to, domains: domains)
         let inputs = try CommandSupport.inputFiles(input, recursive: recursive)
         let files = inputs.files
         let outDir = try CommandSupport.prepareOutputDirectory(out)
@@ -44,7 +49,7 @@ struct TranslateCommand: ParsableCommand {
         // File-name parts of the classes, unique (two names may map to the same safe name).
         var classParts: [String] = []
         for (c, target) in classes.enumerated() {
-            let part = CommandSupport.fileSafe(ClassSelection.name(of: target, config: config))
+            let part = CommandSupport.fileSafe(domains.name(of: target))
             classParts.append(classParts.contains { $0.lowercased() == part.lowercased() } ? "\(part)-\(c)" : part)
         }
         let endings = classParts.flatMap { part in (0..<samples).map { "_\(part)_\($0).png" } } + ["_grid.png"]
@@ -59,7 +64,8 @@ struct TranslateCommand: ParsableCommand {
         func flush() throws {
             guard !pending.isEmpty else { return }
             let results = try translator.translate(pending.map(\.image), classes: classes, samples: samples,
-                                                   seed: inference.seed, truncation: inference.truncation, batchSize: batch)
+                                                   seed: inference.seed, truncation: inference.truncation, batchSize: batch,
+                                                   progress: nil)
             for (k, result) in results.enumerated() {
                 let base = pending[k].base.path
                 if recursive { _ = try CommandSupport.prepareOutputDirectory(pending[k].base.deletingLastPathComponent().path) }
@@ -94,7 +100,7 @@ struct TranslateCommand: ParsableCommand {
 
         for line in skipped { printError("skipped \(line)") }
         for line in inputs.notes { printError(line) }
-        let names = classes.map { ClassSelection.name(of: $0, config: config) }.joined(separator: ", ")
+        let names = classes.map { domains.name(of: $0) }.joined(separator: ", ")
         print("translated \(translated) of \(files.count) image(s) into [\(names)] x \(samples) sample(s): \(written) images + \(grids) grid(s) in \(outDir.path)"
               + (skipped.isEmpty ? "" : "; \(skipped.count) skipped (not decodable)"))
         if translated == 0 { throw CommandFailure("no input image could be decoded") }

@@ -14,9 +14,9 @@ final class ServerHarness: @unchecked Sendable {
 
     /// `extraRoutes` adds test-only routes (e.g. a page that drives the web page in an iframe, which
     /// must share its origin) to the server's router.
-    static func start(options: ServeOptions = ServeOptions(), translator: Translator? = nil,
+    static func start(options: ServeOptions = ServeOptions(), translator: (any ImageTranslator)? = nil,
                       extraRoutes: ((Router<BasicRequestContext>) -> Void)? = nil) async throws -> ServerHarness {
-        let translator = try translator ?? TestModel.translator()
+        let translator: any ImageTranslator = try translator ?? TestModel.translator()
         let queue = InferenceQueue(translator: translator, maxPending: options.maxPending)
         var logger = Logger(label: "test")
         logger.logLevel = .critical // cancelling the server at the end of a test logs at error level
@@ -27,13 +27,13 @@ final class ServerHarness: @unchecked Sendable {
         }
         let task: Task<Void, Error>
         if let extraRoutes {
-            let router = DeepI2IServer.router(queue: queue, config: translator.config, options: options)
+            let router = DeepI2IServer.router(queue: queue, domains: translator.domains, options: options)
             extraRoutes(router)
             let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                                   onServerRunning: { await onRunning($0.localAddress?.port ?? 0) }, logger: logger)
             task = Task { try await app.run() }
         } else {
-            let app = DeepI2IServer.application(queue: queue, config: translator.config, options: options,
+            let app = DeepI2IServer.application(queue: queue, domains: translator.domains, options: options,
                                                 host: "127.0.0.1", port: 0, logger: logger, onRunning: onRunning)
             task = Task { try await app.run() }
         }

@@ -3,10 +3,37 @@ import Foundation
 import Torch
 import Support
 
+/// The model side of an evaluation, whatever its family: translates images x into dataset class
+/// `target` with noise z [N, zDim].
+public struct EvaluatedTranslator {
+    public var resolution: Int
+    public var zDim: Int
+    public var device: Device
+    public var translate: (_ x: Tensor, _ target: Int, _ z: Tensor) throws -> Tensor
+
+    public init(resolution: Int, zDim: Int, device: Device, translate: @escaping (Tensor, Int, Tensor) throws -> Tensor) {
+        self.resolution = resolution
+        self.zDim = zDim
+        self.device = device
+        self.translate = translate
+    }
+
+    /// A BigGAN DeepI2I model (eval mode), translating into any of its classes.
+    public init(_ model: DeepI2IModel) {
+        self.init(resolution: model.config.resolution, zDim: model.config.dimZ, device: model.device) { x, target, z in
+            model.eval()
+            return try model.translate(x, classes: Array(repeating: target, count: x.size(0)), z: z)
+        }
+    }
+}
+
 /// What the metrics share: the model, the data, the feature extractor and classifier, and caches of
 /// translations, real images and features so that mFID and mKID extract features once.
 public final class EvaluationContext {
-    public let model: DeepI2IModel
+    public let translator: EvaluatedTranslator
+    /// The dataset classes translated into, in the order of `translations()` and `realImages()`: every
+    /// class for a BigGAN model, the one target domain for a StyleGAN model.
+    public let targets: [Int]
     public let dataset: PackedDataset
     public let extractor: FeatureExtractor?
     public let classifier: (model: ResNetClassifier, config: ClassifierDirectory.Config)?
@@ -19,21 +46,33 @@ public final class EvaluationContext {
     private var fakeFeatureCache: [Tensor]?
     private var realFeatureCache: [Tensor]?
 
-    public init(model: DeepI2IModel, dataset: PackedDataset, extractor: FeatureExtractor?,
+    public convenience init(model: DeepI2IModel, dataset: PackedDataset, extractor: FeatureExtractor?,
                 classifier: (model: ResNetClassifier, config: ClassifierDirectory.Config)? = nil,
                 options: EvaluationOptions, progress: @escaping (String) -> Void = { _ in }) throws {
         guard dataset.classCount == model.config.classCount else {
             throw EvaluationError.invalidArgument("the dataset has \(dataset.classCount) classes, the model \(model.config.classCount)")
         }
-        guard dataset.resolution == model.config.resolution else {
-            throw EvaluationError.invalidArgument("the dataset is \(dataset.resolution) px, the model translates \(model.config.resolution) px images")
+        try self.init(translator: EvaluatedTranslator(model), targets: Array(0..<dataset.classCount), dataset: dataset,
+                      extractor: extractor, classifier: classifier, options: options, progress: progress)
+    }
+
+    /// A model that translates into `targets` (dataset class indices) only, e.g. a StyleGAN model's one domain.
+    public init(translator: EvaluatedTranslator, targets: [Int], dataset: PackedDataset, extractor: FeatureExtractor?,
+                classifier: (model: ResNetClassifier, config: ClassifierDirectory.Config)? = nil,
+                options: EvaluationOptions, progress: @escaping (String) -> Void = { _ in }) throws {
+        guard !targets.isEmpty, targets.allSatisfy({ (0..<dataset.classCount).contains($0) }) else {
+            throw EvaluationError.invalidArgument("target classes \(targets) are not classes of the dataset (0..<\(dataset.classCount))")
+        }
+        guard dataset.resolution == translator.resolution else {
+            throw EvaluationError.invalidArgument("the dataset is \(dataset.resolution) px, the model translates \(translator.resolution) px images")
         }
         guard options.perClass >= 2 else { throw EvaluationError.invalidArgument("--per-class must be at least 2, got \(options.perClass)") }
         guard options.batchSize >= 1 else { throw EvaluationError.invalidArgument("batch size must be positive") }
         if let classifier, classifier.config.classNames.count != dataset.classCount {
             throw EvaluationError.classifier("the classifier knows \(classifier.config.classNames.count) classes, the dataset has \(dataset.classCount)")
         }
-        self.model = model
+        self.translator = translator
+        self.targets = targets
         self.dataset = dataset
         self.extractor = extractor
         self.classifier = classifier
@@ -41,8 +80,9 @@ public final class EvaluationContext {
         self.progress = progress
     }
 
-    public var classNames: [String] { dataset.manifest.classNames }
-    public var device: Device { model.device }
+    /// Names of the target classes, in the order of `targets`.
+    public var classNames: [String] { targets.map { dataset.manifest.classNames[$0] } }
+    public var device: Device { translator.device }
 
     /// Per target class: `perClass` translations [N, 3, R, R] of test images from the other classes
     /// (cycled in a seeded order), each with its own seeded z. Deterministic for a seed and
@@ -51,10 +91,9 @@ public final class EvaluationContext {
         if let translationCache { return translationCache }
         let testIndices = dataset.indices(.test)
         guard !testIndices.isEmpty else { throw EvaluationError.invalidArgument("\(dataset.url.path) has no test images") }
-        model.eval()
         var out: [Tensor] = []
         var allSources: [[Int]] = []
-        for target in 0..<dataset.classCount {
+        for (position, target) in targets.enumerated() {
             var sources = testIndices.filter { dataset.labels[$0] != target }
             if sources.isEmpty { sources = testIndices }
             var rng = SplitMix64(seed: options.seed, stream: UInt64(target))
@@ -62,16 +101,16 @@ public final class EvaluationContext {
             let chosen = (0..<options.perClass).map { sources[$0 % sources.count] }
             allSources.append(chosen)
             let zGenerator = try RandomGenerator(seed: options.seed &* 1_000_003 &+ UInt64(target))
-            let z = try Tensor.randn([options.perClass, model.config.dimZ], generator: zGenerator).to(device)
+            let z = try Tensor.randn([options.perClass, translator.zDim], generator: zGenerator).to(device)
             var parts: [Tensor] = []
             for start in stride(from: 0, to: chosen.count, by: options.batchSize) {
                 let end = min(chosen.count, start + options.batchSize)
                 let x = try dataset.tensor(at: Array(chosen[start..<end]), device: device)
                 let zb = try z.narrow(dim: 0, start: start, length: end - start)
-                parts.append(try withNoGrad { try model.translate(x, classes: Array(repeating: target, count: end - start), z: zb).detached() })
+                parts.append(try withNoGrad { try translator.translate(x, target, zb).detached() })
             }
             out.append(try Tensor.cat(parts, dim: 0).clamp(min: -1, max: 1))
-            progress("translated \(options.perClass) images into '\(classNames[target])' (\(target + 1)/\(dataset.classCount))")
+            progress("translated \(options.perClass) images into '\(dataset.manifest.classNames[target])' (\(position + 1)/\(targets.count))")
         }
         translationCache = out
         sourceCache = allSources
@@ -85,13 +124,14 @@ public final class EvaluationContext {
         return sourceCache ?? []
     }
 
-    /// Real test images per class.
+    /// Real test images per target class.
     public func realImages() throws -> [Tensor] {
         if let realCache { return realCache }
         let byClass = dataset.indicesByClass(.test)
-        realCache = try byClass.enumerated().map { label, indices in
+        realCache = try targets.map { label in
+            let indices = byClass[label]
             guard indices.count >= 2 else {
-                throw EvaluationError.invalidArgument("class '\(classNames[label])' has \(indices.count) test image(s); FID/KID need at least 2")
+                throw EvaluationError.invalidArgument("class '\(dataset.manifest.classNames[label])' has \(indices.count) test image(s); FID/KID need at least 2")
             }
             return try dataset.tensor(at: indices, device: device)
         }

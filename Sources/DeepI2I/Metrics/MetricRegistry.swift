@@ -76,7 +76,8 @@ public enum MetricRegistry {
             throw EvaluationError.classifier("RC needs a classifier trained on real images (--classifier DIR)")
         }
         var perClass: [Double] = []
-        for (label, images) in try context.translations().enumerated() {
+        for (position, images) in try context.translations().enumerated() {
+            let label = context.targets[position]
             let resized = try resizedBilinear(images, to: config.resolution)
             let labels = try Tensor([Int64](repeating: Int64(label), count: images.size(0)), device: context.device)
             perClass.append(try ClassifierTrainer.accuracy(classifier, images: resized, labels: labels, batchSize: context.options.batchSize))
@@ -91,6 +92,9 @@ public enum MetricRegistry {
         lowerIsBetter: false, needsFeatures: false, needsClassifier: false
     ) { context in
         let options = context.options
+        guard context.targets.count >= 2 else {
+            throw EvaluationError.invalidArgument("FC trains a classifier on translations into at least two target classes; this model has \(context.targets.count)")
+        }
         let translations = try context.translations()
         let images = try Tensor.cat(translations, dim: 0)
         let labels = try Tensor(translations.enumerated().flatMap { label, t in [Int64](repeating: Int64(label), count: t.size(0)) },

@@ -3,6 +3,25 @@ import Foundation
 /// The family a model directory's config.json records ("biggan" when absent: the first format; nil
 /// when the file is not a JSON object, which the caller's own decoding then reports).
 public enum ModelFamily {
+    public static let biggan = "biggan"
+    public static let stylegan = "stylegan"
+
+    /// The family of a model directory (its config.json), for commands that dispatch on it.
+    public static func of(directory dir: URL) throws -> String {
+        AtomicDirectory.recover(dir)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw ModelError.checkpoint("model directory \(dir.path) does not exist")
+        }
+        guard let data = FileManager.default.contents(atPath: ModelDirectory.configURL(dir).path) else {
+            throw ModelError.checkpoint("model directory \(dir.path) has no config.json")
+        }
+        guard let family = of(configData: data) else {
+            throw ModelError.checkpoint("\(ModelDirectory.configURL(dir).path) is not a JSON object")
+        }
+        return family
+    }
+
     public static func of(configData data: Data) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
         return object["family"] as? String ?? "biggan"

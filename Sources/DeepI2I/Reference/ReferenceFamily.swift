@@ -17,6 +17,9 @@ public enum ReferenceFamily: String, Sendable {
         guard let name = ModelFamily.of(configData: data) else {
             throw ModelError.checkpoint("\(url.path) is not a JSON object")
         }
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["format"] as? String == ModelDirectory.format {
+            throw ModelError.checkpoint("\(folder.path) is a deepi2i model directory (\(name)), not a reference folder (shared/golden format: config.json, weights, cases.safetensors)")
+        }
         guard let family = ReferenceFamily(rawValue: name) else {
             throw ModelError.checkpoint("\(url.path): unknown model family \(name) (known: biggan, stylegan, biggan-trajectory)")
         }

@@ -23,10 +23,14 @@ public enum StyleGANImport {
             if keys.contains("shared.weight") || keys.contains(where: { $0.hasPrefix("blocks.0.0.") }) {
                 throw ModelError.checkpoint("\(url.path) is a BigGAN checkpoint (it has '\(keys.contains("shared.weight") ? "shared.weight" : "blocks.0.0...")'): use import-biggan")
             }
+            if keys.contains("generator.progression.0.conv1.input") || keys.contains("progression.0.conv1.0.conv.weight_orig") {
+                throw ModelError.checkpoint("\(url.path) is a bare StyleGAN \(keys.contains("style.1.linear.weight_orig") ? "generator" : "network") state dict; import-stylegan needs the training checkpoint (a dict with '\(source.rawValue)' and 'discriminator' state dicts, as rosinality's stylegan-256px-new.model)")
+            }
             let found = Set(parts.keys).sorted().joined(separator: ", ")
             throw ModelError.checkpoint("\(url.path) is not a StyleGAN checkpoint with '\(source.rawValue)' and 'discriminator' state dicts (found: \(found.isEmpty ? "none" : found))")
         }
         let step = try StyleGANConfig.step(forResolution: resolution)
+        try StyleGANTranslator.requireTranslatable(resolution: resolution)
         let config = try StyleGANConfig.inferred(fromGenerator: g.mapValues(\.shape), discriminator: d.mapValues(\.shape),
                                                  step: step)
         let model = try StyleGANModel(config: config, generator: RandomGenerator(seed: seed))

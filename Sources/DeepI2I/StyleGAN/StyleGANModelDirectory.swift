@@ -12,12 +12,15 @@ public enum StyleGANModelDirectory {
         public var family: String
         public var stylegan: StyleGANConfig
         public var provenance: [String: String]
+        /// The target domain's name (the one class a StyleGAN model translates into), when known.
+        public var target: String? = nil
     }
 
-    public static func save(_ model: StyleGANModel, to dir: URL, provenance: [String: String] = [:]) throws {
+    public static func save(_ model: StyleGANModel, to dir: URL, provenance: [String: String] = [:],
+                            target: String? = nil) throws {
         try AtomicDirectory.write(dir) { tmp in
             let doc = Document(format: ModelDirectory.format, version: ModelDirectory.version, family: family,
-                               stylegan: model.config, provenance: provenance)
+                               stylegan: model.config, provenance: provenance, target: target)
             try AtomicDirectory.writeJSON(doc, to: ModelDirectory.configURL(tmp))
             for (name, network) in model.networks {
                 try network.save(to: tmp.appendingPathComponent("\(name).safetensors"))
