@@ -45,7 +45,7 @@ struct ReferenceCheckCommand: ParsableCommand {
             results = try TrajectoryCheck(folder: url).run(report: report)
         }
         print("\(results.count - failed)/\(results.count) comparisons within tolerance"
-              + (noise > 0 ? " (\(noise) of them only within the noise-floor allowance)" : ""))
+              + (noise > 0 ? " (\(noise) of them only within the platform-noise allowance, see TrajectoryCheck)" : ""))
         if failed > 0 { throw ExitCode(1) }
     }
 }

@@ -86,11 +86,20 @@ final class TrajectoryCheckTests: XCTestCase {
         XCTAssertEqual(exact.filter { $0.name.contains(" G.") }.count, 2 * 62, "G parameters in iterations 1, 2")
         XCTAssertGreaterThan(exact.filter { $0.name.contains(" E.") }.count, 0)
         for c in exact { XCTAssertEqual(c.error, 0, c.name) }
-        // Losses before any update are strict; the noise-floor allowance stays rare.
+        // Losses before any update are strict; the platform-noise allowance stays rare (12 of 1191 here, 10 on
+        // libtorch 2.15; the official code itself, run on libtorch 1.13, misses the rule in the same tensors).
         for c in results where c.kind == .loss && c.name.hasPrefix("iteration 1 ") {
             XCTAssertTrue(c.strictlyPassed, "\(c.name): \(c.error)")
         }
-        XCTAssertLessThan(results.filter { !$0.strictlyPassed }.count, results.count / 50)
+        let allowed = results.filter { !$0.strictlyPassed }
+        XCTAssertLessThanOrEqual(allowed.count, 12, allowed.map(\.name).joined(separator: ", "))
+        // After one update the only miss is the one where the folder itself is off the float64 replay of the
+        // official code (2 elements of A's phase-1 gradient at Adam's eps; ours is 1.4e-7 from float64 there):
+        // anything else at iteration 1 would be a real difference in the step.
+        for c in allowed where c.name.hasPrefix("iteration 1 ") {
+            XCTAssertEqual(c.name, "iteration 1 A.blocks.0.0.conv2.weight")
+            XCTAssertLessThan(c.error, 1.5 * c.tolerance, c.name)
+        }
     }
 
     /// The check has teeth: deepi2i's own pairing, or D seeing the inputs as reals, fails at iteration 1.

@@ -10,7 +10,7 @@ public struct ReferenceComparison: Sendable {
     public var error: Double
     public var tolerance: Double
     /// Set by the trajectory check where the strict rule fails only in a few elements at float-level
-    /// noise amplified by Adam's eps or the power iteration (see `TrajectoryCheck.noiseFloor`).
+    /// noise amplified by Adam's eps or the power iteration (see `TrajectoryCheck.platformNoiseAllowance`).
     public var noiseFloorNote: String?
     public var strictlyPassed: Bool { error.isFinite && error <= tolerance }
     public var passed: Bool { strictlyPassed || noiseFloorNote != nil }

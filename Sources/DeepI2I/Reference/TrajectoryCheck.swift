@@ -81,14 +81,29 @@ public struct TrajectoryCheck {
     /// Replay only the first N iterations (default: all recorded).
     public var replayedIterations: Int
     public var lossTolerance = 1e-4
-    /// Where the strict rule is too strict for an implementation on another libtorch: a tensor whose
-    /// error exceeds the rule in at most `elements` elements (or 0.1% of them; any number for a spectral-norm
-    /// vector `u0`/`sv0`), by at most `factor` times, passes as noise floor, as does a loss after the first update within `factor` times. Measured on
-    /// libtorch 1.13 against the folder's torch 2.x run: 12 of 1191 comparisons need it, each in 1-3
-    /// elements whose gradient sits at Adam's eps (an update of anything in [-lr, lr]) or that the power
-    /// iteration amplifies; our own run with OMP_NUM_THREADS=1 moves the iteration-4 ones by as much.
-    /// Bit-identical comparisons and the first iteration's losses get no allowance.
-    public var noiseFloor = (elements: 3, factor: 10.0)
+    /// The README's rule is stricter than the official code itself meets on another machine, so a comparison
+    /// that misses it passes as platform noise (printed NOISE) when its error is within `factor` times the
+    /// rule in at most `elements` elements (or 0.1% of them; any number for a spectral-norm vector `u0`/`sv0`,
+    /// which turns as a whole), or, for a loss after the first update, within `lossFactor` times.
+    /// Bit-identical comparisons and the first iteration's losses get none.
+    ///
+    /// Why (measured, issue #20): the official `train_fns` run unmodified on libtorch 1.13 misses the
+    /// folder's rule in the same 10 tensors as this replay, by the same amounts (iteration 1
+    /// `A.blocks.0.0.conv2.weight` 7.215e-5 against 7.218e-5 here, tolerance 4.97e-5; iteration 2
+    /// `D.embed.u0` 4.8e-5 against 4.9e-5, tolerance 2e-5), and its iteration-4 G loss is 1.45e-4 off. Replayed
+    /// in float64, the same code shows which side is off: at iteration 1 the folder's A gradients are off the
+    /// float64 ones by up to 3e-4 of each tensor's largest gradient, the official float32 replay here by 1e-6
+    /// (and this replay's whole state after iteration 1 is within 0.1 of the tolerance of the float64 one);
+    /// A's phase-1 gradients sit at Adam's eps (an update anywhere in [-lr, lr]), so the folder's own float
+    /// error moves the two elements by 7.2e-5. At iteration 2 the float32 runs here are the ones off:
+    /// the unused rows of D's spectrally normalised class embedding get a gradient only through sigma, at eps,
+    /// and row 877 lands 1.1e-5 off the float64 value (the folder's 1.4e-6), which turns `u0`. Such elements
+    /// are chaotic under float rounding, and the folder's sensitivity (one perturbed run) does not cover them.
+    /// Largest factors seen: 7.3 (tensors, iteration 4), 1.9 (losses).
+    public var platformNoiseAllowance = (elements: 3, factor: 10.0, lossFactor: 3.0)
+    /// When set, our state after each recorded iteration is written there as `state_after_N.safetensors`
+    /// (the reference's key names), to compare element by element with the reference or another replay.
+    public var stateOutput: URL?
 
     public init(folder: URL) throws {
         self.folder = folder
@@ -185,9 +200,9 @@ public struct TrajectoryCheck {
             for (n, name) in ["D_loss_real", "D_loss_fake", "G_loss"].enumerated() {
                 let error = Swift.abs(got[n] - ref[n]) / Swift.max(Swift.abs(ref[n]), 0.01)
                 // The first iteration's losses come before any update: strict. Later ones see the weights'
-                // noise-floor differences.
-                let note = iteration > 1 && error <= noiseFloor.factor * lossTolerance
-                    ? "after \(iteration - 1) updates, within \(Int(noiseFloor.factor))x" : nil
+                // platform noise.
+                let note = iteration > 1 && error <= platformNoiseAllowance.lossFactor * lossTolerance
+                    ? "after \(iteration - 1) updates, within \(Int(platformNoiseAllowance.lossFactor))x" : nil
                 record(ReferenceComparison(name: "iteration \(iteration) \(name)", kind: .loss, error: error,
                                            tolerance: lossTolerance, noiseFloorNote: note))
             }
@@ -200,6 +215,10 @@ public struct TrajectoryCheck {
             }
             for (n, t) in eHead.namedParameters(prefix: "E.linear") { ours[n] = (t, true) }
             for (n, t) in eHead.namedBuffers(prefix: "E.linear") { ours[n] = (t, false) }
+            if let stateOutput {
+                try StateDictFile.write(ours.sorted { $0.key < $1.key }.map { ($0.key, $0.value.tensor) },
+                                        to: stateOutput.appendingPathComponent("state_after_\(iteration).safetensors"))
+            }
             let state = try file("state_after_\(iteration).safetensors")
             for (name, ref) in state.sorted(by: { $0.key < $1.key }) {
                 let got: (tensor: Tensor, parameter: Bool)
@@ -227,12 +246,12 @@ public struct TrajectoryCheck {
                     tolerance = Swift.max(2e-5 * Swift.max(1, scale), 4 * noise)
                 }
                 var note: String?
-                if !exact, diff > tolerance, diff <= noiseFloor.factor * tolerance {
+                if !exact, diff > tolerance, diff <= platformNoiseAllowance.factor * tolerance {
                     let outliers = try difference.gt(tolerance).to(dtype: .f64).sum().itemInt()
                     // A power-iteration vector turns as a whole when its weight has an outlier element.
                     let singularVector = name.hasSuffix(".u0") || name.hasSuffix(".sv0")
-                    if singularVector || outliers <= Swift.max(noiseFloor.elements, ref.elementCount / 1000) {
-                        note = "\(outliers) of \(ref.elementCount) elements beyond, within \(Int(noiseFloor.factor))x"
+                    if singularVector || outliers <= Swift.max(platformNoiseAllowance.elements, ref.elementCount / 1000) {
+                        note = "\(outliers) of \(ref.elementCount) elements beyond, within \(Int(platformNoiseAllowance.factor))x"
                     }
                 }
                 record(ReferenceComparison(name: "iteration \(iteration) \(name)\(exact ? " (bit-identical)" : "")",
