@@ -29,9 +29,9 @@ final class DataParallelCLITests: XCTestCase {
     // MARK: Equivalence
 
     /// pretrain-gan: 2 ranks x 2 images with cross-replica BN give the weights of 1 process x 4 images
-    /// after 3 iterations; without cross-replica BN, G's batch statistics (and so its running means) differ.
+    /// after 2 iterations; without cross-replica BN, G's batch statistics (and so its running means) differ.
     func testTwoRanksTrainAsOneProcessWithTheWholeBatch() throws {
-        let args = ["pretrain-gan", "--data", data, "--iterations", "3", "--ema"] + Self.gan
+        let args = ["pretrain-gan", "--data", data, "--iterations", "2", "--ema"] + Self.gan
         try expectSuccess(CLI.run(args + ["--out", path("one")]))
         try expectSuccess(CLI.run(args + ["--out", path("two"), "--nproc-per-node", "2", "--cross-replica-bn", "--dist-timeout", "60"]))
         for file in ["G", "G_ema", "D"] {
@@ -48,9 +48,9 @@ final class DataParallelCLITests: XCTestCase {
     }
 
     /// train (DeepI2I family) with gradient accumulation: 2 ranks x (2 micro-batches of 2) == 1 process x
-    /// (2 micro-batches of 4), through phase 1 and phase 2.
+    /// (2 micro-batches of 4), one iteration in phase 1 and one in phase 2.
     func testAccumulationComposesWithDataParallel() throws {
-        let args = ["train", "--data", data, "--scratch", "--channels", "8", "--iterations", "3", "--phase1-iterations", "1",
+        let args = ["train", "--data", data, "--scratch", "--channels", "8", "--iterations", "2", "--phase1-iterations", "1",
                     "--batch", "8", "--accumulate", "2", "--checkpoint-every", "100", "--sample-every", "100", "--sample-rows", "2"]
         try expectSuccess(CLI.run(args + ["--out", path("one")]))
         try expectSuccess(CLI.run(args + ["--out", path("two"), "--nproc-per-node", "2", "--cross-replica-bn", "--dist-timeout", "60"]))
