@@ -6,7 +6,8 @@ public enum ModelFamily {
     public static let biggan = "biggan"
     public static let stylegan = "stylegan"
 
-    /// The family of a model directory (its config.json), for commands that dispatch on it.
+    /// The family of a model directory (its config.json), for commands that dispatch on it; a config.json
+    /// that is not a JSON object counts as BigGAN, whose loader then names the problem.
     public static func of(directory dir: URL) throws -> String {
         AtomicDirectory.recover(dir)
         var isDir: ObjCBool = false
@@ -16,10 +17,8 @@ public enum ModelFamily {
         guard let data = FileManager.default.contents(atPath: ModelDirectory.configURL(dir).path) else {
             throw ModelError.checkpoint("model directory \(dir.path) has no config.json")
         }
-        guard let family = of(configData: data) else {
-            throw ModelError.checkpoint("\(ModelDirectory.configURL(dir).path) is not a JSON object")
-        }
-        return family
+        // Not a JSON object: BigGAN's loader, the first format's, then reports what is wrong with it.
+        return of(configData: data) ?? biggan
     }
 
     public static func of(configData data: Data) -> String? {

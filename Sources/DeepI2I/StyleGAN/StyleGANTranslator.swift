@@ -61,7 +61,8 @@ public final class StyleGANTranslator {
     public func latents(samples: Int, seed: UInt64) throws -> (z: Tensor, noise: [Tensor]) {
         guard samples > 0 else { throw ModelError.badInput("sample count must be positive, got \(samples)") }
         let rng = try RandomGenerator(seed: seed)
-        let noise = try model.generator.randomNoise(batch: 1, step: config.step, generator: rng, device: device)
+        // Drawn on the CPU (a seeded generator is a CPU one), then moved: the same images on every device.
+        let noise = try model.generator.randomNoise(batch: 1, step: config.step, generator: rng).map { try $0.to(device) }
         let z = try Tensor.cat((0..<samples).map { _ in try Tensor.randn([1, config.codeDim], generator: rng) }, dim: 0)
         return (try z.to(device), noise)
     }
@@ -105,7 +106,7 @@ public final class StyleGANTranslator {
     public func translate(_ x: Tensor, z: Tensor, truncation: Double = 1, noise rng: RandomGenerator? = nil) throws -> Tensor {
         try checkInput(x)
         return try withNoGrad {
-            let noise = try model.generator.randomNoise(batch: x.size(0), step: config.step, generator: rng, device: device)
+            let noise = try model.generator.randomNoise(batch: x.size(0), step: config.step, generator: rng).map { try $0.to(device) }
             return try synthesize(styles: styles(z, truncation: truncation), noise: noise, fused: model.adaptedFeatures(x))
         }
     }
