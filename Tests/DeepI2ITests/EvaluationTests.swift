@@ -118,6 +118,11 @@ final class EvaluationTests: XCTestCase {
         XCTAssertThrowsError(try EvaluationContext(model: wrong, dataset: dataset, extractor: nil, options: options)) {
             XCTAssertTrue("\($0)".contains("10 classes"), "\($0)")
         }
+        // 1000 embedding rows for the dataset's 10 classes (--scratch's default, BigGAN transfer): accepted.
+        var rows = try ModelConfig(resolution: 32, channels: 8, classCount: 1000)
+        rows.classNames = dataset.manifest.classNames
+        rows.classRows = Array(0..<10)
+        XCTAssertNoThrow(try EvaluationContext(model: try DeepI2IModel(config: rows, seed: 5), dataset: dataset, extractor: nil, options: options))
         let wrongSize = try DeepI2IModel(config: ModelConfig(resolution: 64, channels: 8, classCount: 10), seed: 5)
         XCTAssertThrowsError(try EvaluationContext(model: wrongSize, dataset: dataset, extractor: nil, options: options)) {
             XCTAssertTrue("\($0)".contains("64 px"), "\($0)")

@@ -49,8 +49,11 @@ public final class EvaluationContext {
     public convenience init(model: DeepI2IModel, dataset: PackedDataset, extractor: FeatureExtractor?,
                 classifier: (model: ResNetClassifier, config: ClassifierDirectory.Config)? = nil,
                 options: EvaluationOptions, progress: @escaping (String) -> Void = { _ in }) throws {
-        guard dataset.classCount == model.config.classCount else {
-            throw EvaluationError.invalidArgument("the dataset has \(dataset.classCount) classes, the model \(model.config.classCount)")
+        // The model's dataset classes (its names; class k uses embedding row classRows[k]), not its embedding
+        // rows: a transferred or --scratch model keeps 1000 rows for 10 classes.
+        let modelClasses = model.config.classNames.isEmpty ? model.config.classCount : model.config.classNames.count
+        guard dataset.classCount == modelClasses else {
+            throw EvaluationError.invalidArgument("the dataset has \(dataset.classCount) classes, the model \(modelClasses)")
         }
         try self.init(translator: EvaluatedTranslator(model), targets: Array(0..<dataset.classCount), dataset: dataset,
                       extractor: extractor, classifier: classifier, options: options, progress: progress)
