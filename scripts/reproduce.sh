@@ -144,4 +144,4 @@ stage() {
 if [ $# -eq 0 ]; then set -- scarcity adaptor tsne transfer depth recon; fi
 for s in "$@"; do stage "$s"; done
 cd "$ROOT"
-python3 scripts/reproduction_report.py "$W" docs/reproduction.md
+python3 scripts/reproduction_report.py "$W" docs/reproduction.md ${REPORT_ARGS:-}  # REPORT_ARGS=--no-images for a test budget

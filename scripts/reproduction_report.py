@@ -7,7 +7,8 @@ spread of the two variants compared is a tie; with a single seed there is no spr
 marked "1 seed". Runs that have not finished are listed as pending. Copies sample sheets and the t-SNE
 plots into docs/reproduction/. Standard library only.
 
-usage: scripts/reproduction_report.py WORK_DIR docs/reproduction.md
+usage: scripts/reproduction_report.py WORK_DIR docs/reproduction.md [--no-images]
+(--no-images: no sample sheets or t-SNE map copied, e.g. for a pipeline test whose images are noise)
 """
 import csv
 import glob
@@ -120,7 +121,7 @@ def claims_table(runs, claims):
     return out
 
 
-def tsne_section(work, docs_dir):
+def tsne_section(work, docs_dir, images=True):
     path = os.path.join(work, "tsne", "tsne.json")
     if not os.path.exists(path):
         return "Pending (stage `tsne`).\n"
@@ -140,10 +141,12 @@ def tsne_section(work, docs_dir):
     for c in labels:
         counts[c] = counts.get(c, 0) + 1
     chance = sum(c * (c - 1) for c in counts.values()) / (n * (n - 1))
-    for name in ("tsne.png", "tsne-map.png"):
+    for name in ("tsne.png", "tsne-map.png") if images else ("tsne.png",):
         src = os.path.join(work, "tsne", name)
         if os.path.exists(src):
             shutil.copyfile(src, os.path.join(docs_dir, name))
+    figure_map = ("![t-SNE map of input / translation pairs](reproduction/tsne-map.png)\n" if images
+                  else "The map of input / translation pairs (`tsne-map.png`) stays in the work folder.\n")
     opts = report["options"]
     return (f"{n} translations into '{report['targetClass']}' ({report['features']}, PCA {opts['tsne']['pcaDimensions']}, "
             f"perplexity {opts['tsne']['perplexity']}, {opts['tsne']['iterations']} iterations, KL {report['divergence']:.3f}).\n\n"
@@ -151,7 +154,7 @@ def tsne_section(work, docs_dir):
             f"| inputs with similar pose lie close together in the t-SNE of the translations (Fig. 19) | "
             f"{100 * same / (n * k):.1f}% of each point's {k} nearest neighbours share its input's class (chance {100 * chance:.1f}%); "
             f"Animal-MNIST has no pose labels | {'yes (by input class)' if same / (n * k) > 1.5 * chance else '**no**'} |\n\n"
-            f"![t-SNE by input class](reproduction/tsne.png)\n\n![t-SNE map of input / translation pairs](reproduction/tsne-map.png)\n")
+            f"![t-SNE by input class](reproduction/tsne.png)\n\n" + figure_map)
 
 
 def sheets(work, docs_dir, names):
@@ -187,7 +190,9 @@ def status(work, runs):
 
 
 def main():
-    work, out = sys.argv[1], sys.argv[2]
+    args = [a for a in sys.argv[1:] if a != "--no-images"]
+    images = "--no-images" not in sys.argv
+    work, out = args[0], args[1]
     docs_dir = os.path.join(os.path.dirname(out), "reproduction")
     os.makedirs(docs_dir, exist_ok=True)
     runs = scaled(load(work))
@@ -268,10 +273,13 @@ def main():
         ("", "FC 32.4 > 3.24", "few-transfer", "few-scratch", "FC", "better"),
     ]) + "\n"
 
-    md += "## 6. t-SNE (Appendix H)\n\n" + tsne_section(work, docs_dir) + "\n"
+    md += "## 6. t-SNE (Appendix H)\n\n" + tsne_section(work, docs_dir, images) + "\n"
     md += "## Sample sheets (first column the input, then one column per target class; last iteration, first seed)\n\n"
-    md += sheets(work, docs_dir, ["full", "noadaptor", "w16", "w8", "w4", "t-none", "t-GD", "d2", "rec-off", "rec-l1",
-                                  "few-transfer", "few-scratch"])
+    if not images:
+        md += "Not copied for this budget (`--no-images`); they are in each run's `samples/`.\n"
+    else:
+        md += sheets(work, docs_dir, ["full", "noadaptor", "w16", "w8", "w4", "t-none", "t-GD", "d2", "rec-off", "rec-l1",
+                                      "few-transfer", "few-scratch"])
     with open(out + ".tmp", "w") as f:
         f.write(md)
     os.replace(out + ".tmp", out)

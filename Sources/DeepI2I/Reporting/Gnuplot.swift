@@ -51,10 +51,16 @@ public enum Gnuplot {
         try run(script)
     }
 
-    /// Scatter plot, one colour per series (e.g. t-SNE points by input class).
+    /// Distinct colours for up to 12 series (gnuplot's default cycle repeats after 8).
+    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                          "#bcbd22", "#17becf", "#000000", "#ffd700"]
+
+    /// Scatter plot, one colour (and, past 12 series, marker) per series (e.g. t-SNE points by input class).
     public static func scatter(_ series: [Series], title: String, to png: URL, size: (Int, Int) = (1000, 800)) throws {
         var script = header(title: title, xLabel: "", yLabel: "", size: size, png: png)
-        script += "plot " + series.map { "'-' with points pt 7 ps 0.7 title \(quote($0.title))" }.joined(separator: ", ") + "\n"
+        script += "plot " + series.enumerated().map { i, s in
+            "'-' with points pt \([7, 5, 9, 11][(i / palette.count) % 4]) ps 0.8 lc rgb '\(palette[i % palette.count])' title \(quote(s.title))"
+        }.joined(separator: ", ") + "\n"
         for s in series {
             script += s.points.map { "\($0.x) \($0.y)" }.joined(separator: "\n") + "\ne\n"
         }
