@@ -11,7 +11,7 @@ struct InitModelCommand: ParsableCommand {
     )
 
     @Option(help: "Model family: biggan or stylegan.") var family = ModelFamily.biggan
-    @Option(help: "Resolution (BigGAN: 32, 64, 128, 256; StyleGAN: 128, 256, ..., 1024).") var resolution = 32
+    @Option(help: "Resolution (BigGAN: 32, 64, 128, 256; StyleGAN: 32, 64, ..., 1024).") var resolution = 32
     @Option(help: "Channel width (G_ch = D_ch; BigGAN).") var channels = 16
     @Option(help: "StyleGAN: every official channel count divided by this (1, 2, 4, 8, 16).") var channelDivisor = 1
     @Option(help: "Class names, comma-separated (BigGAN); a StyleGAN model's one target domain name.") var classes: String?
@@ -45,7 +45,7 @@ struct InitModelCommand: ParsableCommand {
     private func runStyleGAN() throws {
         let step = try StyleGANConfig.step(forResolution: resolution)
         guard resolution >= StyleGANTranslator.minimumResolution else {
-            throw CommandFailure("a StyleGAN translation model needs --resolution \(StyleGANTranslator.minimumResolution) or more (A takes E's 64 px features), got \(resolution)")
+            throw CommandFailure("a StyleGAN translation model needs --resolution \(StyleGANTranslator.minimumResolution) or more (A fuses E's features from half the input width down), got \(resolution)")
         }
         let target = classes?.trimmingCharacters(in: .whitespaces)
         if let target, target.contains(",") {

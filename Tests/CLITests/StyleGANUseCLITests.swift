@@ -103,8 +103,8 @@ final class StyleGANUseCLITests: XCTestCase {
                           mentions: ["for a StyleGAN model"])
         try expectFailure(["bench-translate", "--model", model, "--no-paper-config"], mentions: ["holds a stylegan model"])
         try expectFailure(["reference-check", model], mentions: ["is a deepi2i model directory (stylegan), not a reference folder"])
-        try expectFailure(["init-model", "--family", "stylegan", "--resolution", "64", "--out", dir.appendingPathComponent("x").path],
-                          mentions: ["--resolution 128 or more"])
+        try expectFailure(["init-model", "--family", "stylegan", "--resolution", "16", "--out", dir.appendingPathComponent("x").path],
+                          mentions: ["--resolution 32 or more"])
         try expectFailure(["init-model", "--family", "stylegan", "--resolution", "128", "--classes", "cat,dog",
                            "--out", dir.appendingPathComponent("x").path], mentions: ["one target domain"])
         try expectFailure(["init-model", "--family", "gan", "--classes", "a", "--out", dir.appendingPathComponent("x").path],
@@ -116,8 +116,8 @@ final class StyleGANUseCLITests: XCTestCase {
         try XCTSkipUnless(FileManager.default.fileExists(atPath: golden.appendingPathComponent("stylegan256/stylegan.model").path))
         let out = dir.appendingPathComponent("imported").path
         let sg = golden.appendingPathComponent("stylegan256").path, tiny = golden.appendingPathComponent("tiny128").path
-        try expectFailure(["import-stylegan", "--checkpoint", sg + "/stylegan.model", "--resolution", "64", "--out", out],
-                          mentions: ["needs a resolution of 128 px or more", "got 64"])
+        try expectFailure(["import-stylegan", "--checkpoint", sg + "/stylegan.model", "--resolution", "16", "--out", out],
+                          mentions: ["needs a resolution of 32 px or more", "got 16"])
         try expectFailure(["import-stylegan", "--checkpoint", sg + "/G.safetensors", "--out", out],
                           mentions: ["bare StyleGAN generator state dict", "'g_running' and 'discriminator'"])
         try expectFailure(["import-biggan", "--generator", tiny + "/G.safetensors", "--discriminator", tiny + "/D.safetensors",

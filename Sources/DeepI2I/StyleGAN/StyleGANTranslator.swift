@@ -21,13 +21,14 @@ public final class StyleGANTranslator {
     /// The mean style's seed: fixed, so truncation is a property of the model, not of `--seed`.
     public static let meanStyleSeed: UInt64 = 0x5747_4d45_414e
 
-    /// The smallest resolution DeepI2I-StyleGAN translates at: A takes E's features at 64 px, which only
-    /// inputs of 128 px and more have.
-    public static let minimumResolution = 128
+    /// The smallest resolution DeepI2I-StyleGAN translates at. A fuses E's features at the widths E
+    /// reaches (64 px only from 128 px inputs; the adaptor skips the widths an input is too small for);
+    /// 32 px, with fusion at 16, 8 and 4, is the smallest the training tests and the demo use.
+    public static let minimumResolution = 32
 
     public static func requireTranslatable(resolution: Int) throws {
         guard resolution >= minimumResolution else {
-            throw ModelError.invalidConfig("a StyleGAN translation model needs a resolution of \(minimumResolution) px or more (A takes E's 64 px features), got \(resolution)")
+            throw ModelError.invalidConfig("a StyleGAN translation model needs a resolution of \(minimumResolution) px or more (A fuses E's features from half the input width down), got \(resolution)")
         }
     }
 
