@@ -80,11 +80,11 @@ LIBTORCH=$PWD/$DIR/torch swift build --scratch-path .build-cuda -c $CONFIG --pro
 grep -E "error|warning: (unre|lib)|Build complete" $LOG | head -20 || true
 BIN=.build-cuda/$CONFIG/deepi2i
 [ $status -eq 0 ] && [ -x $BIN ] || { echo "build-cuda: the build failed (log: $LOG)" >&2; exit 1; }
-readelf -d $BIN | grep -q 'libtorch_cuda.so' || { echo "build-cuda: $BIN does not link libtorch_cuda" >&2; exit 1; }
-nm -D $DIR/torch/lib/libtorch_cuda.so | grep -q ProcessGroupNCCL \
+readelf -d $BIN | grep 'libtorch_cuda.so' >/dev/null || { echo "build-cuda: $BIN does not link libtorch_cuda" >&2; exit 1; }
+[ "$(nm -D $DIR/torch/lib/libtorch_cuda.so | grep -c ProcessGroupNCCL)" -gt 0 ] \
   && echo "build-cuda: NCCL backend: libtorch_cuda exports c10d::ProcessGroupNCCL (libnccl.so.2 linked)" \
   || echo "build-cuda: NCCL backend: not in this libtorch_cuda"
-if ldd $BIN | grep -q 'not found'; then ldd $BIN | grep 'not found' >&2; echo "build-cuda: unresolved libraries" >&2; exit 1; fi
+if ldd $BIN | grep 'not found' >/dev/null; then ldd $BIN | grep 'not found' >&2; echo "build-cuda: unresolved libraries" >&2; exit 1; fi
 
 # 4. It starts here: libtorch_cuda loads, CUDA is reported, a CUDA device is refused cleanly without a GPU.
 echo "build-cuda: $BIN"

@@ -55,12 +55,14 @@ public enum Autocast {
     /// `device` (libtorch 1.13 has no float16 CPU kernels; 2.x has).
     public static func supports(_ dtype: DType, on device: Device) -> Bool {
         do {
-            let x = try Tensor.ones([1, 2, 4, 4], dtype: dtype, device: device)
-            let w = try Tensor.ones([2, 2, 3, 3], dtype: dtype, device: device).requiresGrad(true)
-            let y = try Functional.conv2d(x, weight: w, padding: (1, 1))
-            let m = try y.view([2, 16]).matmul(Tensor.ones([16, 2], dtype: dtype, device: device))
-            try m.sum().backward()
-            return true
+            return try withGrad { () throws -> Bool in
+                let x = try Tensor.ones([1, 2, 4, 4], dtype: dtype, device: device)
+                let w = try Tensor.ones([2, 2, 3, 3], dtype: dtype, device: device).requiresGrad(true)
+                let y = try Functional.conv2d(x, weight: w, padding: (1, 1))
+                let m = try y.view([2, 16]).matmul(Tensor.ones([16, 2], dtype: dtype, device: device))
+                try m.sum().backward()
+                return true
+            }
         } catch {
             return false
         }
