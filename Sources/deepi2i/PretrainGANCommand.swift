@@ -56,29 +56,10 @@ struct PretrainGANCommand: ParsableCommand {
                                                           overwrite: overwrite, resume: resume, resumable: true)
         try parallel?.group.barrier(operation: "waiting for rank 0's check of --out")
         let config = resume ? try resumedConfig(outURL) : try freshConfig()
-        // Training grows the folder in place: the old GAN waits aside until the new one has finished.
-        let aside = plan == .replace ? try OutputFolder.setAside(outURL) : nil
-        if let aside { printError("the previous GAN is kept at \(aside.aside.path) until the new one has finished") }
-        let start = Date()
-        let outcome: TrainingOutcome
-        do {
-            outcome = try StopSignal.listening({ stop in
-                try pretrainGAN(config: config, outDirectory: outURL, resume: resume, device: device, stop: stop, parallel: parallel)
-            })
-        } catch {
-            if let aside {
-                do { try aside.restore() } catch { printError("the previous GAN is kept at \(aside.aside.path)") }
-            }
-            throw error
-        }
-        guard leader else { return }
-        switch outcome {
-        case .completed(let n):
-            aside?.discard()
-            print("trained to iteration \(n) in \(Int(Date().timeIntervalSince(start))) s; GAN written to \(out)")
-        case .interrupted(let n, let checkpoint):
-            print("interrupted after \(n) iterations; checkpoint \(checkpoint) (continue with --resume)")
-            if let aside { print("the previous GAN is kept at \(aside.aside.path) (remove it, or move it back to \(out))") }
+        try TrainingRunner.run(at: outURL, plan: plan, out: out, kind: "GAN", leader: leader,
+                               completed: { n, s in "trained to iteration \(n) in \(s) s; GAN written to \(out)" },
+                               interrupted: { n, checkpoint in "interrupted after \(n) iterations; checkpoint \(checkpoint) (continue with --resume)" }) { stop in
+            try pretrainGAN(config: config, outDirectory: outURL, resume: resume, device: device, stop: stop, parallel: parallel)
         }
     }
 

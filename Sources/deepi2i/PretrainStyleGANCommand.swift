@@ -56,27 +56,10 @@ struct PretrainStyleGANCommand: ParsableCommand {
                 return
             }
         }
-        let aside = plan == .replace ? try OutputFolder.setAside(outURL) : nil
-        if let aside { printError("the previous run is kept at \(aside.aside.path) until the new one has finished") }
-        let start = Date()
-        let outcome: TrainingOutcome
-        do {
-            outcome = try StopSignal.listening({ stop in
-                try pretrainStyleGAN(config: config, outDirectory: outURL, resume: resume, device: device, stop: stop)
-            })
-        } catch {
-            if let aside {
-                do { try aside.restore() } catch { printError("the previous run is kept at \(aside.aside.path)") }
-            }
-            throw error
-        }
-        switch outcome {
-        case .completed(let n):
-            aside?.discard()
-            print("trained StyleGAN to iteration \(n) in \(Int(Date().timeIntervalSince(start))) s; source model in \(outURL.appendingPathComponent("model").path)")
-        case .interrupted(let n, let checkpoint):
-            print("interrupted after \(n) iterations; checkpoint \(checkpoint) (continue with --resume)")
-            if let aside { print("the previous run is kept at \(aside.aside.path) (remove it, or move it back to \(out))") }
+        try TrainingRunner.run(at: outURL, plan: plan, out: out,
+                               completed: { n, s in "trained StyleGAN to iteration \(n) in \(s) s; source model in \(outURL.appendingPathComponent("model").path)" },
+                               interrupted: { n, checkpoint in "interrupted after \(n) iterations; checkpoint \(checkpoint) (continue with --resume)" }) { stop in
+            try pretrainStyleGAN(config: config, outDirectory: outURL, resume: resume, device: device, stop: stop)
         }
     }
 

@@ -102,27 +102,10 @@ extension TrainCommand {
                 return
             }
         }
-        let aside = plan == .replace ? try OutputFolder.setAside(runURL) : nil
-        if let aside { printError("the previous run is kept at \(aside.aside.path) until the new one has finished") }
-        let start = Date()
-        let outcome: TrainingOutcome
-        do {
-            outcome = try StopSignal.listening({ stop in
-                try trainStyleGAN(config: config, runDirectory: runURL, resume: resume, device: device, stop: stop)
-            })
-        } catch {
-            if let aside {
-                do { try aside.restore() } catch { printError("the previous run is kept at \(aside.aside.path)") }
-            }
-            throw error
-        }
-        switch outcome {
-        case .completed(let n):
-            aside?.discard()
-            print("trained DeepI2I-StyleGAN to iteration \(n) in \(Int(Date().timeIntervalSince(start))) s; model in \(runURL.appendingPathComponent("model").path)")
-        case .interrupted(let n, let checkpoint):
-            print("interrupted at iteration \(n); checkpoint \(checkpoint) (continue with --resume)")
-            if let aside { print("the previous run is kept at \(aside.aside.path) (remove it, or move it back to \(out))") }
+        try TrainingRunner.run(at: runURL, plan: plan, out: out,
+                               completed: { n, s in "trained DeepI2I-StyleGAN to iteration \(n) in \(s) s; model in \(runURL.appendingPathComponent("model").path)" },
+                               interrupted: { n, checkpoint in "interrupted at iteration \(n); checkpoint \(checkpoint) (continue with --resume)" }) { stop in
+            try trainStyleGAN(config: config, runDirectory: runURL, resume: resume, device: device, stop: stop)
         }
     }
 

@@ -96,30 +96,10 @@ struct TrainCommand: ParsableCommand {
                 return
             }
         }
-        // A run grows in place for hours: the old one waits aside until the new one has finished.
-        let aside = plan == .replace ? try OutputFolder.setAside(runURL) : nil
-        if let aside { printError("the previous run is kept at \(aside.aside.path) until the new one has finished") }
-        let start = Date()
-        let outcome: TrainingOutcome
-        do {
-            outcome = try StopSignal.listening({ stop in
-                try trainDeepI2I(config: config, runDirectory: runURL, resume: resume, device: device, stop: stop, parallel: parallel)
-            })
-        } catch {
-            if let aside {
-                do { try aside.restore() } catch { printError("the previous run is kept at \(aside.aside.path)") }
-            }
-            throw error
-        }
-        guard leader else { return }
-        switch outcome {
-        case .completed(let n):
-            aside?.discard()
-            print("trained to iteration \(n) in \(Int(Date().timeIntervalSince(start))) s; model in \(runURL.appendingPathComponent("model").path)")
-        case .interrupted(let n, let checkpoint):
-            print("interrupted at iteration \(n); checkpoint \(checkpoint) (continue with --resume)")
-            // Not finished: the replaced run stays where the user can still take it back.
-            if let aside { print("the previous run is kept at \(aside.aside.path) (remove it, or move it back to \(out))") }
+        try TrainingRunner.run(at: runURL, plan: plan, out: out, leader: leader,
+                               completed: { n, s in "trained to iteration \(n) in \(s) s; model in \(runURL.appendingPathComponent("model").path)" },
+                               interrupted: { n, checkpoint in "interrupted at iteration \(n); checkpoint \(checkpoint) (continue with --resume)" }) { stop in
+            try trainDeepI2I(config: config, runDirectory: runURL, resume: resume, device: device, stop: stop, parallel: parallel)
         }
     }
 
