@@ -973,3 +973,279 @@ ct_tensor ct_dist_all_reduce_autograd(ct_process_group group, ct_tensor t, int64
 }
 
 }  // extern "C"
+
+// ---- h12 (issue #12): gradient reducer overlapped with backward ----
+// See ctorch.h. The hooks are post-hooks of the parameters' AccumulateGrad nodes (as c10d::Reducer's):
+// they run right after a parameter's .grad was updated in a backward pass, on the autograd thread of
+// its device. The shim holds the accumulators, so the same node (and hook) serves every backward.
+#include <torch/csrc/autograd/function_hook.h>
+#include <torch/csrc/autograd/variable.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+namespace {
+std::atomic<bool> reducer_communication{true};
+
+struct ReducerState {
+  GroupHandle *group;
+  int64_t timeout_ms;
+  std::vector<at::Tensor> params;
+  struct Bucket {
+    std::vector<size_t> members;  // parameter indices, in the order backward reaches them
+    at::Tensor flat;              // in flight: member gradients then one "has a gradient" flag per member
+    c10::intrusive_ptr<c10d::Work> work;
+    bool launched = false;
+  };
+  std::vector<Bucket> buckets;
+  std::vector<size_t> bucket_of;
+  std::vector<char> ready;  // per parameter: its gradient arrived in this accumulation
+  std::vector<size_t> ready_count;
+  size_t next = 0;  // the lowest bucket not yet launched (launches go strictly in order)
+  std::atomic<bool> armed{false};
+  bool repeated = false;
+  std::string error;  // a failure inside a hook, reported by finalize
+  int64_t launched_in_backward = 0, launched_at_finalize = 0, relaunched = 0;
+  std::mutex mutex;
+
+  void launch(Bucket &b) {
+    at::NoGradGuard no_grad;
+    std::vector<at::Tensor> parts;
+    std::vector<double> used;
+    for (auto i : b.members) {
+      const auto &p = params[i];
+      at::Tensor g = p.grad();
+      used.push_back(g.defined() ? 1.0 : 0.0);
+      parts.push_back(g.defined() ? g.detach().reshape({-1}) : at::zeros({p.numel()}, p.options()));
+    }
+    const auto &first = params[b.members.front()];
+    parts.push_back(at::tensor(used, at::TensorOptions().dtype(at::kDouble)).to(first.options()));
+    b.flat = at::cat(parts);
+    std::vector<at::Tensor> v{b.flat};
+    c10d::AllreduceOptions opts;
+    opts.reduceOp = c10d::ReduceOp::SUM;
+    opts.timeout = std::chrono::milliseconds(timeout_ms);
+    b.work = group->backend->allreduce(v, opts);
+    b.launched = true;
+  }
+
+  // Launches every bucket from `next` on whose parameters are all ready (none when one is not).
+  void launch_ready() {
+    while (next < buckets.size() && ready_count[next] == buckets[next].members.size()) {
+      launch(buckets[next]);
+      ++launched_in_backward;
+      ++next;
+    }
+  }
+
+  void on_gradient(size_t i) {
+    if (!armed || !reducer_communication.load()) return;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!armed || repeated || !error.empty()) return;
+    try {
+      size_t b = bucket_of[i];
+      if (buckets[b].launched) {  // another backward in the same accumulation: finalize starts over
+        repeated = true;
+        return;
+      }
+      if (!ready[i]) {
+        ready[i] = 1;
+        ++ready_count[b];
+      }
+      launch_ready();
+    } catch (const c10::Error &e) {
+      error = e.what_without_backtrace();
+    } catch (const std::exception &e) {
+      error = e.what();
+    }
+  }
+
+  void wait_all(bool write_back) {
+    at::NoGradGuard no_grad;
+    std::string failure;
+    for (auto &b : buckets) {
+      if (!b.launched) continue;
+      try {
+        wait_work(b.work, timeout_ms, "gradient all-reduce");
+      } catch (const std::exception &e) {
+        if (failure.empty()) failure = e.what();
+      }
+    }
+    if (!failure.empty()) throw std::runtime_error(failure);
+    if (!write_back) return;
+    for (auto &b : buckets) {
+      auto &flat = b.flat;
+      int64_t total = flat.numel(), m = static_cast<int64_t>(b.members.size());
+      auto used = flat.narrow(0, total - m, m).to(at::kDouble).cpu();
+      flat.div_(group->world_size);
+      int64_t offset = 0;
+      for (int64_t k = 0; k < m; ++k) {
+        auto &p = params[b.members[static_cast<size_t>(k)]];
+        auto avg = flat.narrow(0, offset, p.numel()).view(p.sizes());
+        offset += p.numel();
+        if (used.data_ptr<double>()[k] <= 0) continue;  // no rank had a gradient: keep none
+        at::Tensor &grad = p.mutable_grad();
+        if (grad.defined() && !grad.requires_grad()) {
+          grad.copy_(avg);
+        } else {
+          grad = avg.clone();  // none here, or one with a graph (create_graph): the plain average
+        }
+      }
+    }
+  }
+
+  void reset() {
+    for (auto &b : buckets) {
+      b.launched = false;
+      b.work.reset();
+      b.flat = at::Tensor();
+    }
+    std::fill(ready.begin(), ready.end(), 0);
+    std::fill(ready_count.begin(), ready_count.end(), 0);
+    next = 0;
+    repeated = false;
+    error.clear();
+  }
+};
+
+struct ReadyHook : public torch::autograd::FunctionPostHook {
+  std::weak_ptr<ReducerState> state;
+  size_t index;
+  ReadyHook(std::weak_ptr<ReducerState> s, size_t i) : state(std::move(s)), index(i) {}
+  torch::autograd::variable_list operator()(const torch::autograd::variable_list &outputs,
+                                            const torch::autograd::variable_list & /*inputs*/) override {
+    if (auto s = state.lock()) s->on_gradient(index);
+    return outputs;
+  }
+};
+
+using GradAccumulator = decltype(torch::autograd::impl::grad_accumulator(std::declval<const at::Tensor &>()));
+
+struct ReducerHandle {
+  std::shared_ptr<ReducerState> state;
+  std::vector<std::pair<GradAccumulator, uintptr_t>> hooks;
+  ~ReducerHandle() {
+    for (auto &h : hooks) h.first->del_post_hook(h.second);
+  }
+};
+inline ReducerHandle &RD(ct_reducer r) {
+  if (r == nullptr) throw std::invalid_argument("null reducer handle");
+  return *reinterpret_cast<ReducerHandle *>(r);
+}
+}  // namespace
+
+extern "C" {
+
+ct_reducer ct_reducer_new(ct_process_group group, const ct_tensor *params, int n, int64_t bucket_bytes,
+                          int64_t timeout_ms) {
+  CT_TRY(nullptr, {
+    auto state = std::make_shared<ReducerState>();
+    state->group = &PG(group);
+    state->timeout_ms = timeout_ms;
+    state->params = ::tensors(params, n);
+    for (auto &p : state->params) {
+      if (!p.is_leaf()) throw std::invalid_argument("a reducer's parameters must be leaf tensors");
+    }
+    // Buckets in reverse parameter order, as DDP: the last layers' gradients arrive first.
+    for (size_t k = state->params.size(); k-- > 0;) {
+      const auto &t = state->params[k];
+      int64_t bytes = t.numel() * static_cast<int64_t>(t.element_size());
+      bool fresh = state->buckets.empty();
+      if (!fresh) {
+        auto &b = state->buckets.back();
+        int64_t have = 0;
+        for (auto i : b.members) have += state->params[i].numel() * static_cast<int64_t>(state->params[i].element_size());
+        const auto &first = state->params[b.members.front()];
+        fresh = first.scalar_type() != t.scalar_type() || first.device() != t.device() || have + bytes > bucket_bytes;
+      }
+      if (fresh) state->buckets.emplace_back();
+      state->buckets.back().members.push_back(k);
+    }
+    state->bucket_of.assign(state->params.size(), 0);
+    for (size_t b = 0; b < state->buckets.size(); ++b)
+      for (auto i : state->buckets[b].members) state->bucket_of[i] = b;
+    state->ready.assign(state->params.size(), 0);
+    state->ready_count.assign(state->buckets.size(), 0);
+    auto handle = std::make_unique<ReducerHandle>();
+    handle->state = state;
+    for (size_t i = 0; i < state->params.size(); ++i) {
+      auto &p = state->params[i];
+      // A frozen parameter (requires_grad off right now) has no accumulator yet: make it, then restore.
+      bool requires = p.requires_grad();
+      if (!requires) p.set_requires_grad(true);
+      auto acc = torch::autograd::impl::grad_accumulator(p);
+      if (!requires) p.set_requires_grad(false);
+      if (!acc) throw std::runtime_error("no gradient accumulator for parameter " + std::to_string(i));
+      auto key = acc->add_post_hook(std::make_unique<ReadyHook>(state, i));
+      handle->hooks.emplace_back(acc, key);
+    }
+    return reinterpret_cast<ct_reducer>(handle.release());
+  })
+}
+void ct_reducer_free(ct_reducer reducer) { delete reinterpret_cast<ReducerHandle *>(reducer); }
+
+int ct_reducer_prepare(ct_reducer reducer) {
+  CT_STATUS({
+    auto &s = *RD(reducer).state;
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.armed = false;
+    // Buckets launched in an accumulation that never reached its step: every rank launched them, so they
+    // complete; wait, then forget them.
+    bool pending = false;
+    for (auto &b : s.buckets) pending = pending || b.launched;
+    if (pending) {
+      try {
+        s.wait_all(false);
+      } catch (...) {
+        s.reset();
+        throw;
+      }
+    }
+    s.reset();
+    s.armed = true;
+  })
+}
+
+int ct_reducer_finalize(ct_reducer reducer) {
+  CT_STATUS({
+    auto &s = *RD(reducer).state;
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.armed = false;
+    try {
+      if (!s.error.empty()) throw std::runtime_error("launching a gradient bucket failed: " + s.error);
+      if (s.repeated) {
+        s.wait_all(false);
+        for (auto &b : s.buckets) {
+          if (b.launched) ++s.relaunched;
+          b.launched = false;
+        }
+        s.next = 0;
+      }
+      for (; s.next < s.buckets.size(); ++s.next) {
+        s.launch(s.buckets[s.next]);
+        ++s.launched_at_finalize;
+      }
+      s.wait_all(true);
+    } catch (...) {
+      s.reset();
+      throw;
+    }
+    s.reset();
+  })
+}
+
+int ct_reducer_set_communication(bool enabled) { return reducer_communication.exchange(enabled) ? 1 : 0; }
+
+int ct_reducer_stats(ct_reducer reducer, int64_t *stats) {
+  CT_STATUS({
+    auto &s = *RD(reducer).state;
+    std::lock_guard<std::mutex> lock(s.mutex);
+    stats[0] = static_cast<int64_t>(s.buckets.size());
+    stats[1] = s.launched_in_backward;
+    stats[2] = s.launched_at_finalize;
+    stats[3] = s.relaunched;
+  })
+}
+
+}  // extern "C"

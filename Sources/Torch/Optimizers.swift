@@ -32,6 +32,7 @@ public protocol Optimizer: AnyObject {
 extension Optimizer {
     public func zeroGrad() throws {
         for p in parameters { try p.zeroGrad() }
+        if let adam = self as? Adam { try adam.didZeroGrad?(adam) }
     }
 }
 
@@ -47,6 +48,8 @@ public final class Adam: Optimizer {
     /// a caller that must see the final gradients before stepping (a loss scaler's overflow check) runs
     /// it early with `synchronizeGradients()`.
     public var willStep: ((Adam) throws -> Void)?
+    /// Runs after `zeroGrad` (data parallel: a new accumulation starts, the gradient reducer's hooks arm).
+    public var didZeroGrad: ((Adam) throws -> Void)?
     private var gradientsSynchronized = false
 
     public init(_ parameters: [Tensor], config: AdamConfig = AdamConfig()) throws {

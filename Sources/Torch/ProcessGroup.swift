@@ -14,7 +14,7 @@ public final class ProcessGroup {
     let group: OpaquePointer
     /// After a failed collective the backend may still run its aborted work: the handles are then
     /// kept (the process is about to exit) rather than freed under it.
-    private var failed = false
+    private(set) var failed = false
 
     public enum Backend: Int32, Sendable { case gloo = 0, nccl = 1 }
 
@@ -109,7 +109,7 @@ public final class ProcessGroup {
 
     // MARK: Failures
 
-    private var ms: Int64 { Int64(timeout * 1000) }
+    var ms: Int64 { Int64(timeout * 1000) }
 
     private func storeFailure(_ operation: String) -> DistributedError {
         let detail = TorchError.last("store").message
@@ -117,7 +117,7 @@ public final class ProcessGroup {
         return .failed(rank: rank, operation: operation, absent: rank == 0 ? [] : [0], detail: detail)
     }
 
-    private func run(_ operation: String, _ body: () -> Int32) throws {
+    func run(_ operation: String, _ body: () -> Int32) throws {
         if body() >= 0 { return }
         let detail = TorchError.last(operation).message
         failed = true

@@ -13,10 +13,15 @@ struct DistributedOptions: ParsableArguments {
     var distTimeout: Double = 300
     @Flag(name: .customLong("cross-replica-bn"), help: "Data parallel: G's batch norms use the statistics of the whole batch over all ranks (BigGAN's cross_replica), so N processes x batch B train as 1 process x batch N*B.")
     var crossReplicaBN = false
+    @Flag(name: .customLong("no-overlap-allreduce"), help: "Data parallel: all-reduce the gradients after backward, before each optimizer step, instead of bucket by bucket during backward (for comparison).")
+    var noOverlapAllReduce = false
+    @Option(name: .customLong("bucket-mib"), help: "Data parallel: size of a gradient all-reduce bucket in MiB (PyTorch DDP's 25 by default).")
+    var bucketMiB: Double = 25
 
     func validate() throws {
         if let n = nprocPerNode, n < 1 || n > 1024 { throw ValidationError("--nproc-per-node must be in 1...1024") }
         guard distTimeout > 0, distTimeout.isFinite else { throw ValidationError("--dist-timeout must be a number of seconds > 0") }
+        guard bucketMiB > 0, bucketMiB <= 65536 else { throw ValidationError("--bucket-mib must be a size in MiB > 0") }
     }
 
     /// True when this invocation should launch copies of itself rather than train.
@@ -36,7 +41,10 @@ struct DistributedOptions: ParsableArguments {
         }
         let group = try ProcessGroup(env, timeout: distTimeout, backend: backend,
                                      interface: ProcessInfo.processInfo.environment["GLOO_SOCKET_IFNAME"])
-        return DataParallel(group: group, crossReplicaBatchNorm: crossReplicaBN)
+        let parallel = DataParallel(group: group, crossReplicaBatchNorm: crossReplicaBN)
+        parallel.overlapsBackward = !noOverlapAllReduce
+        parallel.bucketBytes = max(1, Int(bucketMiB * 1048576))
+        return parallel
     }
 }
 

@@ -48,16 +48,90 @@ final class DataParallelCLITests: XCTestCase {
     }
 
     /// train (DeepI2I family) with gradient accumulation: 2 ranks x (2 micro-batches of 2) == 1 process x
-    /// (2 micro-batches of 4), one iteration in phase 1 and one in phase 2.
+    /// (2 micro-batches of 4), 2 iterations from scratch (every network trains). The gradients go out in
+    /// small buckets during the last micro-batch's backward; the first micro-batch's are not sent on their own.
     func testAccumulationComposesWithDataParallel() throws {
         let args = ["train", "--data", data, "--scratch", "--channels", "8", "--iterations", "2", "--phase1-iterations", "1",
                     "--batch", "8", "--accumulate", "2", "--checkpoint-every", "100", "--sample-every", "100", "--sample-rows", "2"]
         try expectSuccess(CLI.run(args + ["--out", path("one")]))
-        try expectSuccess(CLI.run(args + ["--out", path("two"), "--nproc-per-node", "2", "--cross-replica-bn", "--dist-timeout", "60"]))
+        let two = try CLI.run(args + ["--out", path("two"), "--nproc-per-node", "2", "--cross-replica-bn", "--dist-timeout", "60",
+                                      "--bucket-mib", "0.02"])
+        expectSuccess(two)
         for file in ["G", "D", "E", "A"] {
             try assertClose(path("one/model/\(file).safetensors"), path("two/model/\(file).safetensors"), tolerance: 1e-4)
         }
         try assertLogsClose(path("one/log.jsonl"), path("two/log.jsonl"))
+        let stats = try Self.reducerStatistics(two.stderr)
+        for name in ["G", "D", "A", "E"] {
+            let s = try XCTUnwrap(stats[name], two.stderr)
+            XCTAssertGreaterThan(s.buckets, 1, name)
+            XCTAssertEqual(s.duringBackward, 2 * s.buckets, "\(name): \(two.stderr)")
+            XCTAssertEqual(s.atStep, 0, name)
+        }
+        XCTAssertFalse(two.stderr.contains("re-sent"), two.stderr)
+    }
+
+    /// Phase 1 of a transfer (G frozen, A and D train) then phase 2, with accumulation: G's buckets go out
+    /// only in phase 2; the overlapped all-reduce gives the weights of the one after backward; D's weights
+    /// and the losses are those of one process. (G's and A's fresh elements with a near-zero gradient are
+    /// not compared with one process: Adam's first step, g / sqrt(g^2), turns the rounding of a sum taken
+    /// in another order into a step of either sign, with either all-reduce.)
+    func testPhaseOneFreezingWithTheOverlappedAllReduce() throws {
+        try expectSuccess(CLI.run(["pretrain-gan", "--data", data, "--iterations", "1", "--out", path("gan")] + Self.gan))
+        let args = ["train", "--data", data, "--from", path("gan"), "--iterations", "2", "--phase1-iterations", "1",
+                    "--batch", "8", "--accumulate", "2", "--checkpoint-every", "100", "--sample-every", "100", "--sample-rows", "2"]
+        let parallel = ["--nproc-per-node", "2", "--cross-replica-bn", "--dist-timeout", "60"]
+        try expectSuccess(CLI.run(args + ["--out", path("one")]))
+        let overlapped = try CLI.run(args + parallel + ["--out", path("overlap"), "--bucket-mib", "0.02"])
+        expectSuccess(overlapped)
+        try expectSuccess(CLI.run(args + parallel + ["--out", path("after"), "--no-overlap-allreduce"]))
+        for file in ["G", "D", "E", "A"] {
+            try assertClose(path("overlap/model/\(file).safetensors"), path("after/model/\(file).safetensors"), tolerance: 1e-6)
+        }
+        try assertClose(path("one/model/D.safetensors"), path("overlap/model/D.safetensors"), tolerance: 1e-4)
+        try assertLogsClose(path("one/log.jsonl"), path("overlap/log.jsonl"))
+        let stats = try Self.reducerStatistics(overlapped.stderr)
+        XCTAssertNil(stats["E"], "E is transferred and frozen: no optimizer")
+        for (name, iterations) in [("D", 2), ("A", 2), ("G", 1)] {
+            let s = try XCTUnwrap(stats[name], overlapped.stderr)
+            XCTAssertGreaterThan(s.buckets, 1, name)
+            XCTAssertEqual(s.duringBackward, s.buckets * iterations, "\(name): \(overlapped.stderr)")
+            XCTAssertEqual(s.atStep, 0, name)
+        }
+    }
+
+    /// The gradient all-reduce overlapped with backward: buckets go out from the autograd hooks (the
+    /// reducer counts them), and the weights equal those of the all-reduce after backward.
+    func testOverlappedAllReduceLaunchesDuringBackwardAndMatchesTheOneAfterBackward() throws {
+        let args = ["pretrain-gan", "--data", data, "--iterations", "2", "--nproc-per-node", "2", "--dist-timeout", "60",
+                    "--cross-replica-bn"] + Self.gan
+        let overlapped = try CLI.run(args + ["--out", path("overlap"), "--bucket-mib", "0.02"])
+        expectSuccess(overlapped)
+        let stats = try Self.reducerStatistics(overlapped.stderr)
+        for name in ["G", "D"] {
+            let s = try XCTUnwrap(stats[name], overlapped.stderr)
+            XCTAssertGreaterThan(s.buckets, 2, name)
+            XCTAssertEqual(s.duringBackward, 2 * s.buckets, "\(name): every bucket of both iterations during backward")
+            XCTAssertEqual(s.atStep, 0, name)
+        }
+        let after = try CLI.run(args + ["--out", path("after"), "--no-overlap-allreduce"])
+        expectSuccess(after)
+        XCTAssertTrue(after.stderr.contains("gradient all-reduce: after backward"), after.stderr)
+        for file in ["G", "D"] {
+            try assertClose(path("overlap/\(file).safetensors"), path("after/\(file).safetensors"), tolerance: 1e-6)
+        }
+        try assertLogsClose(path("overlap/log.jsonl"), path("after/log.jsonl"))
+    }
+
+    /// The reducers' end-of-run counts, by optimizer, from "G: 28 bucket(s); launched 56 during backward, 0 at the step".
+    static func reducerStatistics(_ text: String) throws -> [String: (buckets: Int, duringBackward: Int, atStep: Int)] {
+        let regex = try NSRegularExpression(pattern: #"(\w+): (\d+) bucket\(s\); launched (\d+) during backward, (\d+) at the step"#)
+        var out: [String: (Int, Int, Int)] = [:]
+        for m in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+            let field = { (i: Int) in String(text[Range(m.range(at: i), in: text)!]) }
+            out[field(1)] = (Int(field(2))!, Int(field(3))!, Int(field(4))!)
+        }
+        return out
     }
 
     // MARK: Launch

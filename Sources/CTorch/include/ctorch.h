@@ -316,6 +316,31 @@ ct_tensor ct_conv2d_prepack(ct_tensor w, const int64_t *stride, const int64_t *p
 ct_tensor ct_conv2d_prepacked(ct_tensor x, ct_tensor packed, ct_tensor b, const int64_t *stride,
                               const int64_t *padding, const int64_t *dilation, int64_t groups);
 
+// ---- h12 (issue #12): gradient reducer overlapped with backward ----
+// DDP's Reducer, minimal: the gradients of n parameters are averaged over the group's ranks in flat
+// buckets of at most bucket_bytes (one dtype and device each), formed in reverse parameter order (the
+// order backward produces them). A hook on every parameter's gradient accumulator marks it ready; once
+// all of a bucket's parameters are ready its async all-reduce is launched while backward goes on,
+// buckets strictly in index order on every rank (a bucket waits for the ones before it). Hooks act only
+// between ct_reducer_prepare (a new accumulation, after zero_grad) and ct_reducer_finalize (before the
+// optimizer step), and not while communication is turned off (all but the last micro-batch of an
+// accumulation). Each parameter's .grad keeps its local value until finalize, which launches the buckets
+// that were not (parameters without a gradient count as zeros), waits for all (timeout_ms) and writes
+// the averages back; a parameter no rank produced a gradient for keeps none. A parameter whose bucket
+// was already launched getting another gradient in the same accumulation makes finalize discard the
+// launched results and all-reduce every bucket again (correct, not overlapped).
+typedef struct ct_reducer_opaque *ct_reducer;
+ct_reducer ct_reducer_new(ct_process_group group, const ct_tensor *params, int n, int64_t bucket_bytes,
+                          int64_t timeout_ms);
+void ct_reducer_free(ct_reducer reducer);
+int ct_reducer_prepare(ct_reducer reducer);
+int ct_reducer_finalize(ct_reducer reducer);
+// Process-wide: whether hooks launch buckets (true by default); returns the previous setting (0/1).
+int ct_reducer_set_communication(bool enabled);
+// stats[0] buckets, [1] launched by hooks during backward, [2] launched by finalize, [3] re-launched after a
+// repeated gradient (cumulative since creation).
+int ct_reducer_stats(ct_reducer reducer, int64_t *stats);
+
 #ifdef __cplusplus
 }
 #endif

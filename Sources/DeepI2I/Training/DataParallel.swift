@@ -69,6 +69,11 @@ public final class DataParallel {
     public var isWriter: Bool { rank == 0 }
     /// Bucket size of the gradient all-reduce (PyTorch DDP's default).
     public var bucketBytes = 25 << 20
+    /// Gradient buckets are all-reduced during backward as their gradients become ready (DDP's Reducer);
+    /// false: all at once after backward, before each optimizer step (`--no-overlap-allreduce`).
+    public var overlapsBackward = true
+    /// The reducer of each optimizer (overlapped mode), for the end-of-run summary.
+    public private(set) var reducers: [(name: String, reducer: GradientReducer)] = []
 
     public init(group: ProcessGroup, crossReplicaBatchNorm: Bool) {
         self.group = group
@@ -93,6 +98,7 @@ public final class DataParallel {
         let facts: [(String, String)] = [
             ("family", F.kind), ("world size", String(worldSize)), ("options", options), ("data", parts.dataDigest),
             ("model", SHA256.hex(Data(model.utf8))), ("starting iteration", String(iteration)),
+            ("gradient all-reduce", "\(overlapsBackward ? "overlapped" : "after backward"), buckets of \(bucketBytes) bytes"),
         ]
         let mine = facts.map { "\($0.0)=\($0.1)" }.joined(separator: "\n")
         try group.set("deepi2i/start/\(rank)", mine)
@@ -112,12 +118,30 @@ public final class DataParallel {
         }
         let state = parts.modules.flatMap { $0.stateDict() }.map(\.tensor)
         try group.broadcast(state, from: 0, operation: "broadcasting rank 0's parameters and buffers")
+        reducers = []
         for (name, optimizer) in family.optimizers {
-            optimizer.willStep = { [group, bucketBytes] adam in
-                let grads = adam.parameters.compactMap(\.grad)
-                try group.allReduce(grads, average: true, bucketBytes: bucketBytes, operation: "the all-reduce of \(name)'s gradients")
+            let operation = "the all-reduce of \(name)'s gradients"
+            if overlapsBackward {
+                let reducer = try GradientReducer(group: group, parameters: optimizer.parameters, bucketBytes: bucketBytes,
+                                                  operation: operation)
+                reducers.append((name, reducer))
+                optimizer.didZeroGrad = { _ in try reducer.prepare() }
+                optimizer.willStep = { _ in try reducer.finalize() }
+            } else {
+                optimizer.didZeroGrad = nil
+                optimizer.willStep = { [group, bucketBytes] adam in
+                    let grads = adam.parameters.compactMap(\.grad)
+                    try group.allReduce(grads, average: true, bucketBytes: bucketBytes, operation: operation)
+                }
             }
         }
+    }
+
+    /// What the gradient exchange did, per optimizer (printed by rank 0 at the end of a run).
+    public var summary: String {
+        guard overlapsBackward else { return "gradient all-reduce: after backward, buckets of \(bucketBytes) bytes" }
+        return "gradient all-reduce overlapped with backward: "
+            + reducers.map { "\($0.name): \($0.reducer.statistics)" }.joined(separator: "; ")
     }
 
     /// End of an iteration: the losses averaged over the ranks (as one process with the whole batch

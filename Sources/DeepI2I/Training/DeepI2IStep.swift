@@ -111,7 +111,7 @@ public final class DeepI2IStep {
         try discriminatorOptimizer.zeroGrad()
         var real = 0.0, fake = 0.0
         let k = Double(batches.count)
-        for mb in batches {
+        for (index, mb) in batches.enumerated() {
             let n = mb.classes.count, nReal = mb.realClasses.count
             let (lReal, lFake) = try precision.autocast { () throws -> (Tensor, Tensor) in
                 let translated = try withNoGrad {
@@ -123,7 +123,7 @@ public final class DeepI2IStep {
                 return try Losses.discriminatorHinge(real: logits.narrow(dim: 0, start: n, length: nReal),
                                                      fake: logits.narrow(dim: 0, start: 0, length: n))
             }
-            try precision.backward((lReal + lFake) / k)
+            try precision.backward((lReal + lFake) / k, communicates: index == batches.count - 1)
             let (r, f) = (try lReal.item(), try lFake.item())
             lastMicroBatchLosses["D_real"] = r
             lastMicroBatchLosses["D_fake"] = f
@@ -148,7 +148,7 @@ public final class DeepI2IStep {
         for (_, opt) in optimizers where opt !== discriminatorOptimizer { try opt.zeroGrad() }
         var adversarial = 0.0, reconstruction = 0.0
         let k = Double(batches.count)
-        for mb in batches {
+        for (index, mb) in batches.enumerated() {
             let n = mb.classes.count
             let (logits, features) = try precision.autocast { () throws -> (Tensor, [Int: Tensor]) in
                 let translated = try model.translate(mb.images, classes: mb.generatorTargets, z: mb.zGenerator)
@@ -169,7 +169,7 @@ public final class DeepI2IStep {
                                                 distance: config.reconstructionDistance)
             }
             let total = try adv * config.adversarialWeight + rec * config.reconstructionWeight
-            try precision.backward(total / k)
+            try precision.backward(total / k, communicates: index == batches.count - 1)
             let (a, r) = (try adv.item(), try rec.item())
             lastMicroBatchLosses["G_adv"] = a
             lastMicroBatchLosses["G_rec"] = r

@@ -160,9 +160,12 @@ public final class MixedPrecision {
         return try Autocast.run(on: device, dtype: dtype, body)
     }
 
-    /// Backward of `loss` (times the loss scale when there is a scaler).
-    public func backward(_ loss: Tensor) throws {
-        if let scaler { try scaler.scaled(loss).backward() } else { try loss.backward() }
+    /// Backward of `loss` (times the loss scale when there is a scaler). `communicates: false` for all but
+    /// the last micro-batch of an accumulation: data parallel, its gradients only add up locally and the
+    /// last backward sends the sums (DDP's `no_sync`).
+    public func backward(_ loss: Tensor, communicates: Bool = true) throws {
+        let run = { [scaler] in if let scaler { try scaler.scaled(loss).backward() } else { try loss.backward() } }
+        if communicates { try run() } else { try GradientReducer.withoutCommunication(run) }
     }
 
     /// The optimizer's step; with a scaler, unscaled first and skipped on non-finite gradients.

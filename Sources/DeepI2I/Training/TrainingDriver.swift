@@ -208,6 +208,7 @@ public final class TrainingDriver<Family: TrainingFamily> {
                 hooks.log("warning: \(e) (losses.png skipped)")
             }
         }
+        if writes, let parallel { hooks.log(parallel.summary) }
         try parallel?.barrier("the end of training")
         return .completed(iterations: iteration)
     }
