@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Data-parallel overhead on loopback Gloo: the step time of 2 processes x 1 thread against 1 process x 1 thread
-# at the same per-process batch, for deepi2i (`train`, phase 2, from scratch, with --nproc-per-node 2) and for
-# PyTorch DDP running the same networks (bench/train_step's) on Debian's torch 1.13, interleaved ROUNDS times.
-# Usage: bench/data_parallel/run.sh [ROUNDS]   (env: BATCH per process, CHANNELS, ITERATIONS, B = the binary)
+# at the same per-process batch, for deepi2i (`train`, phase 2, from scratch, with --nproc-per-node 2; gradient
+# all-reduce after backward (--no-overlap-allreduce) and overlapped with backward (the default)) and for PyTorch
+# DDP running the same networks (bench/train_step's) on Debian's torch 1.13, interleaved ROUNDS times.
+# Usage: bench/data_parallel/run.sh [ROUNDS]   (env: BATCH per process, CHANNELS, ITERATIONS, B = the binary,
+#        BUCKET_MIB = deepi2i's gradient bucket size, default 1: at these sizes 25 MiB would be one bucket per network)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-3}
@@ -26,24 +28,27 @@ for c in "abc":
 PY
 $B prepare "$work/src" --resolution 32 --out "$work/data" >/dev/null
 out="$work/results.jsonl"
-swift_run() {  # $1 processes
-    local dir="$work/run-$1-$RANDOM"
+swift_run() {  # $1 processes, $2 mode: overlap | after (the all-reduce after backward)
+    local dir="$work/run-$1-$RANDOM" mode=${2:-overlap}
     local args=(train --data "$work/data" --scratch --channels "$CHANNELS" --iterations "$ITERATIONS" --phase1-iterations 0
                 --batch $((BATCH * $1)) --accumulate 1 --d-reals inputs --checkpoint-every 100000 --sample-every 100000 --out "$dir")
-    if [ "$1" -gt 1 ]; then args+=(--nproc-per-node "$1"); fi
+    if [ "$1" -gt 1 ]; then args+=(--nproc-per-node "$1" --bucket-mib "${BUCKET_MIB:-1}"); fi
+    if [ "$mode" = after ]; then args+=(--no-overlap-allreduce); fi
     OMP_NUM_THREADS=1 DEEPI2I_THREADS=1 "$B" "${args[@]}" >/dev/null 2>&1
-    /usr/bin/python3 - "$dir/log.jsonl" "$1" "$WARMUP" >> "$out" <<'PY'
+    /usr/bin/python3 - "$dir/log.jsonl" "$1" "$WARMUP" "$mode" >> "$out" <<'PY'
 import json, sys, statistics
 t = [json.loads(l)["time"] for l in open(sys.argv[1])]
 w = int(sys.argv[3])
 steps = [b - a for a, b in zip(t[w - 1:], t[w:])]
-print(json.dumps({"impl": "deepi2i", "world": int(sys.argv[2]), "seconds_per_step": statistics.median(steps)}))
+impl = "deepi2i" if int(sys.argv[2]) == 1 else f"deepi2i-{sys.argv[4]}"
+print(json.dumps({"impl": impl, "world": int(sys.argv[2]), "seconds_per_step": statistics.median(steps)}))
 PY
     rm -rf "$dir"
 }
 for r in $(seq "$ROUNDS"); do
     swift_run 1
-    swift_run 2
+    swift_run 2 after
+    swift_run 2 overlap
     /usr/bin/python3 bench/data_parallel/ddp_step.py --world 1 --batch "$BATCH" --channels "$CHANNELS" --iterations $((ITERATIONS - WARMUP)) --warmup $WARMUP >> "$out"
     /usr/bin/python3 bench/data_parallel/ddp_step.py --world 2 --batch "$BATCH" --channels "$CHANNELS" --iterations $((ITERATIONS - WARMUP)) --warmup $WARMUP --port $((29600 + RANDOM % 300)) >> "$out"
 done
@@ -51,9 +56,16 @@ done
 import json, sys, statistics
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 print(f"per-process batch {sys.argv[2]}, channels {sys.argv[3]}, 1 thread per process, Gloo on loopback; median over rounds")
-print(f"{'impl':12} {'1 proc s/step':>14} {'2 procs s/step':>15} {'overhead':>9} {'2-proc images/s vs 1':>21}")
-for impl in ("deepi2i", "pytorch-ddp"):
-    one = statistics.median(r["seconds_per_step"] for r in rows if r["impl"] == impl and r["world"] == 1)
-    two = statistics.median(r["seconds_per_step"] for r in rows if r["impl"] == impl and r["world"] == 2)
-    print(f"{impl:12} {one:14.4f} {two:15.4f} {two / one - 1:+9.1%} {2 * one / two:21.2f}x")
+def med(impl, world):
+    v = [r["seconds_per_step"] for r in rows if r["impl"] == impl and r["world"] == world]
+    return statistics.median(v) if v else float("nan")
+print(f"{'run':44} {'s/step':>8} {'overhead vs 1 proc':>19} {'images/s vs 1 proc':>19}")
+for label, impl, world, base in [
+        ("deepi2i, 1 process", "deepi2i", 1, "deepi2i"),
+        ("deepi2i, 2 processes, all-reduce after backward", "deepi2i-after", 2, "deepi2i"),
+        ("deepi2i, 2 processes, overlapped with backward", "deepi2i-overlap", 2, "deepi2i"),
+        ("PyTorch, 1 process", "pytorch-ddp", 1, "pytorch-ddp"),
+        ("PyTorch DDP (Gloo), 2 processes", "pytorch-ddp", 2, "pytorch-ddp")]:
+    t, one = med(impl, world), med(base, 1)
+    print(f"{label:44} {t:8.4f} {t / one - 1:+19.1%} {world * one / t:18.2f}x")
 PY
