@@ -9,13 +9,18 @@
 # Then it shows that the build starts on this machine: `deepi2i info` runs and reports CUDA, and
 # `--device cuda` fails cleanly where there is no GPU.
 #
-# Usage: scripts/build-cuda.sh [--static-stdlib] [--release] [--bundle DIR] [TORCH_VERSION]
+# Usage: scripts/build-cuda.sh [--static-stdlib] [--release] [--bundle DIR] [--libtorch-dir DIR] [TORCH_VERSION]
 #   --static-stdlib  link the Swift runtime and Foundation statically (for a GPU machine without Swift)
 #   --release        optimised build (default: debug, which the incremental .build-cuda makes quick)
 #   --bundle DIR     copy the binary, the non-system, non-torch libraries it needs (libpng, libjpeg,
 #                    giflib, ...) and a launcher (DIR/deepi2i) that finds a pip-installed torch of the same
 #                    version on the target machine; scripts/gpu-check.sh runs it there.
-#   TORCH_VERSION    torch wheel to fetch when .libtorch2 has none (default: the latest on PyPI)
+#                    The binary in it is stripped; when the bundle is over 60 MiB a DIR.tar.xz is written
+#                    beside it too (the device tool carries at most 64 MiB).
+#   --libtorch-dir D where the wheel is unpacked (default .libtorch2); one folder per torch version, since
+#                    the binary must be built against the torch version of the machine that runs it
+#   TORCH_VERSION    torch wheel to fetch when the folder has none (default: the latest on PyPI); a folder
+#                    that holds another version is refused
 # Build folder: .build-cuda (git-ignored). Run it through the project's build wrapper where there is one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +34,7 @@ while [ $# -gt 0 ]; do
     --static-stdlib) STATIC=(--static-swift-stdlib) ;;
     --release) CONFIG=release ;;
     --bundle) BUNDLE=$2; shift ;;
+    --libtorch-dir) DIR=$2; shift ;;
     -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     -*) echo "build-cuda: unknown option $1" >&2; exit 2 ;;
     *) VERSION=$1 ;;
@@ -48,6 +54,9 @@ fi
 TORCH_VERSION=$(sed -n 's/.*TORCH_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\).*/\2/p' \
   $DIR/torch/include/torch/headeronly/version.h $DIR/torch/include/torch/csrc/api/include/torch/version.h 2>/dev/null | head -3 | paste -sd.)
 echo "build-cuda: libtorch $TORCH_VERSION from $DIR/torch"
+if [ -n "$VERSION" ] && [ "${VERSION%%+*}" != "$TORCH_VERSION" ]; then
+  echo "build-cuda: $DIR/torch is torch $TORCH_VERSION, not $VERSION: use --libtorch-dir with another folder" >&2; exit 1
+fi
 
 # 2. The CUDA runtime wheels the torch wheel names (Requires-Dist: cuda-toolkit[...], nvidia-*), unpacked
 #    beside torch/ (nvidia/cu13/lib, nvidia/cudnn/lib, nvidia/nccl/lib, ...).
@@ -101,9 +110,10 @@ fi
 # 5. A bundle to carry to a GPU machine (libtorch and the CUDA libraries come from pip there).
 if [ -n "$BUNDLE" ]; then
   rm -rf "$BUNDLE" && mkdir -p "$BUNDLE/lib"
-  cp $BIN "$BUNDLE/deepi2i.bin"
+  strip -o "$BUNDLE/deepi2i.bin" $BIN 2>/dev/null || cp $BIN "$BUNDLE/deepi2i.bin"
   # Everything the binary loads that is neither glibc/libstdc++/libgcc, nor torch, nor CUDA.
-  ldd $BIN | awk '$3 ~ /^\// {print $3}' | grep -vE '/(libc|libm|libdl|librt|libpthread|ld-linux[^/]*|libstdc\+\+|libgcc_s)\.so' \
+  ldd $BIN | awk '$3 ~ /^\// {print $3}' \
+    | grep -vE '/(libc|libm|libdl|librt|libpthread|libutil|libresolv|libnsl|libanl|ld-linux[^/]*|libstdc\+\+|libgcc_s)\.so' \
     | grep -v "$PWD/$DIR" | while read -r lib; do cp -L "$lib" "$BUNDLE/lib/"; done
   cat > "$BUNDLE/deepi2i" <<EOF
 #!/usr/bin/env bash
@@ -113,10 +123,21 @@ if [ -n "$BUNDLE" ]; then
 here=\$(cd "\$(dirname "\$0")" && pwd)
 lib=\${TORCH_LIB:-\$(\${PYTHON:-python3} -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))' 2>/dev/null)}
 [ -f "\$lib/libtorch_cuda.so" ] || { echo "deepi2i: no CUDA torch found (set TORCH_LIB to torch/lib of torch $TORCH_VERSION)" >&2; exit 1; }
+# A libtorch of another version fails with missing symbols: say so plainly instead.
+have=\$(sed -n "s/^__version__ = '\\([0-9.]*\\).*/\\1/p" "\$lib/../version.py" 2>/dev/null)
+[ -z "\$have" ] || [ "\$have" = "$TORCH_VERSION" ] || {
+  echo "deepi2i: this binary was built against torch $TORCH_VERSION, but \$lib is torch \$have (rebuild with scripts/build-cuda.sh \$have)" >&2; exit 1; }
 export LD_LIBRARY_PATH="\$lib:\$here/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
 exec "\$here/deepi2i.bin" "\$@"
 EOF
   chmod +x "$BUNDLE/deepi2i"
   echo "$TORCH_VERSION" > "$BUNDLE/TORCH_VERSION"
+  if ldd $BIN | grep -qE 'libswift|libFoundation|libdispatch|libBlocksRuntime'; then
+    echo "build-cuda: warning: the binary needs Swift's runtime libraries (build with --static-stdlib for a machine without Swift)" >&2
+  fi
   echo "build-cuda: bundle in $BUNDLE ($(du -sh "$BUNDLE" | cut -f1)); run $BUNDLE/deepi2i on the GPU machine"
+  if [ "$(du -sm "$BUNDLE" | cut -f1)" -gt 60 ]; then
+    tar -C "$(dirname "$BUNDLE")" -cf - "$(basename "$BUNDLE")" | xz -T2 -3 > "$BUNDLE.tar.xz"
+    echo "build-cuda: also $BUNDLE.tar.xz ($(du -sh "$BUNDLE.tar.xz" | cut -f1)), for a transfer limited in size"
+  fi
 fi

@@ -1172,10 +1172,10 @@ ct_reducer ct_reducer_new(ct_process_group group, const ct_tensor *params, int n
     for (size_t i = 0; i < state->params.size(); ++i) {
       auto &p = state->params[i];
       // A frozen parameter (requires_grad off right now) has no accumulator yet: make it, then restore.
-      bool requires = p.requires_grad();
-      if (!requires) p.set_requires_grad(true);
+      bool trainable = p.requires_grad();
+      if (!trainable) p.set_requires_grad(true);
       auto acc = torch::autograd::impl::grad_accumulator(p);
-      if (!requires) p.set_requires_grad(false);
+      if (!trainable) p.set_requires_grad(false);
       if (!acc) throw std::runtime_error("no gradient accumulator for parameter " + std::to_string(i));
       auto key = acc->add_post_hook(std::make_unique<ReadyHook>(state, i));
       handle->hooks.emplace_back(acc, key);
