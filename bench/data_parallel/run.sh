@@ -59,7 +59,7 @@ print(f"per-process batch {sys.argv[2]}, channels {sys.argv[3]}, 1 thread per pr
 def med(impl, world):
     v = [r["seconds_per_step"] for r in rows if r["impl"] == impl and r["world"] == world]
     return statistics.median(v) if v else float("nan")
-print(f"{'run':44} {'s/step':>8} {'overhead vs 1 proc':>19} {'images/s vs 1 proc':>19}")
+print(f"{'run':48} {'s/step':>8} {'overhead vs 1 proc':>19} {'images/s vs 1 proc':>19}  each round")
 for label, impl, world, base in [
         ("deepi2i, 1 process", "deepi2i", 1, "deepi2i"),
         ("deepi2i, 2 processes, all-reduce after backward", "deepi2i-after", 2, "deepi2i"),
@@ -67,5 +67,6 @@ for label, impl, world, base in [
         ("PyTorch, 1 process", "pytorch-ddp", 1, "pytorch-ddp"),
         ("PyTorch DDP (Gloo), 2 processes", "pytorch-ddp", 2, "pytorch-ddp")]:
     t, one = med(impl, world), med(base, 1)
-    print(f"{label:44} {t:8.4f} {t / one - 1:+19.1%} {world * one / t:18.2f}x")
+    each = " ".join(f"{r['seconds_per_step']:.3f}" for r in rows if r["impl"] == impl and r["world"] == world)
+    print(f"{label:48} {t:8.4f} {t / one - 1:+19.1%} {world * one / t:18.2f}x  {each}")
 PY
