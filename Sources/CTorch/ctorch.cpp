@@ -973,3 +973,185 @@ ct_tensor ct_dist_all_reduce_autograd(ct_process_group group, ct_tensor t, int64
 }
 
 }  // extern "C"
+
+// ---- w18 (issue #18): Winograd 3x3 convolution for inference ----
+// Y = A^T [(G g G^T) . (B^T d B)] A per output tile of m x m (Lavin & Gray 2016), with the (m + 2)^2
+// elementwise products over channels done as one batched sgemm: V [a^2, in, tiles] (input transform),
+// M = U V [a^2, out, tiles], then the output transform writes NCHW directly. Both transforms run the
+// two 1-D transforms as loops over whole tile rows (contiguous, so the compiler vectorises them).
+namespace {
+struct WinogradMatrices {
+  int m, a;
+  const double *bt;  // B^T [a x a]
+  const double *g;   // G [a x 3]
+  const double *at;  // A^T [m x a]
+};
+
+WinogradMatrices winograd_matrices(int64_t m) {
+  static const double bt2[16] = {1, 0, -1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, 1, 0, -1};
+  static const double g2[12] = {1, 0, 0, .5, .5, .5, .5, -.5, .5, 0, 0, 1};
+  static const double at2[8] = {1, 1, 1, 0, 0, 1, -1, -1};
+  static const double bt4[36] = {4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0,
+                                 0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1};
+  static const double g4[18] = {1. / 4, 0, 0, -1. / 6, -1. / 6, -1. / 6, -1. / 6, 1. / 6, -1. / 6,
+                                1. / 24, 1. / 12, 1. / 6, 1. / 24, -1. / 12, 1. / 6, 0, 0, 1};
+  static const double at4[24] = {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1};
+  if (m == 2) return {2, 4, bt2, g2, at2};
+  if (m == 4) return {4, 6, bt4, g4, at4};
+  throw std::invalid_argument("Winograd tile size m must be 2 or 4, got " + std::to_string(m));
+}
+
+// V[k][c][p] for k = i * a + j, p = (n * th + ty) * tw + tx: B^T d B of the a x a input tile at
+// (ty * m - 1, tx * m - 1), zero outside x.
+template <int M>
+void winograd_input(const float *x, float *v, int64_t n, int64_t c, int64_t h, int64_t w, int64_t th, int64_t tw,
+                    const float *bt) {
+  constexpr int A = M + 2;
+  const int64_t wp = tw * M + 2, planes = n * c, tiles = n * th * tw;
+  at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> rows(A * wp), col(A * wp);
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const int64_t ni = plane / c, ci = plane % c;
+      const float *src = x + plane * h * w;
+      for (int64_t ty = 0; ty < th; ++ty) {
+        for (int r = 0; r < A; ++r) {
+          float *row = rows.data() + r * wp;
+          const int64_t y = ty * M - 1 + r;
+          std::fill(row, row + wp, 0.f);
+          if (y >= 0 && y < h) std::memcpy(row + 1, src + y * w, sizeof(float) * w);
+        }
+        // Along y: col[i][.] = sum_r B^T[i][r] rows[r][.]
+        for (int i = 0; i < A; ++i) {
+          float *out = col.data() + i * wp;
+          std::fill(out, out + wp, 0.f);
+          for (int r = 0; r < A; ++r) {
+            const float f = bt[i * A + r];
+            if (f == 0.f) continue;
+            const float *row = rows.data() + r * wp;
+            for (int64_t q = 0; q < wp; ++q) out[q] += f * row[q];
+          }
+        }
+        // Along x, per tile: V[i * a + j][ci][p0 + tx] = sum_l B^T[j][l] col[i][tx * m + l]
+        const int64_t p0 = (ni * th + ty) * tw;
+        for (int i = 0; i < A; ++i) {
+          const float *in = col.data() + i * wp;
+          for (int j = 0; j < A; ++j) {
+            float *dst = v + ((static_cast<int64_t>(i * A + j) * c + ci) * tiles) + p0;
+            float f[A];
+            for (int l = 0; l < A; ++l) f[l] = bt[j * A + l];
+            for (int64_t tx = 0; tx < tw; ++tx) {
+              const float *t = in + tx * M;
+              float s = 0.f;
+              for (int l = 0; l < A; ++l) s += f[l] * t[l];
+              dst[tx] = s;
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+// y[ni][o] rows from M[k][o][p]: A^T M_tile A (+ bias), cropped to h x w.
+template <int M>
+void winograd_output(const float *mm, const float *bias, float *y, int64_t n, int64_t o, int64_t h, int64_t w,
+                     int64_t th, int64_t tw, const float *at) {
+  constexpr int A = M + 2;
+  const int64_t planes = n * o, tiles = n * th * tw;
+  at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> s(A * M * tw), rowbuf(M * tw * M);
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const int64_t ni = plane / o, oi = plane % o;
+      const float b = bias ? bias[oi] : 0.f;
+      float *dst = y + plane * h * w;
+      for (int64_t ty = 0; ty < th; ++ty) {
+        const int64_t p0 = (ni * th + ty) * tw;
+        // Along x: s[i][lx][tx] = sum_j A^T[lx][j] M[i * a + j][oi][p0 + tx]
+        for (int i = 0; i < A; ++i) {
+          for (int lx = 0; lx < M; ++lx) {
+            float *out = s.data() + (i * M + lx) * tw;
+            std::fill(out, out + tw, 0.f);
+            for (int j = 0; j < A; ++j) {
+              const float f = at[lx * A + j];
+              if (f == 0.f) continue;
+              const float *src = mm + ((static_cast<int64_t>(i * A + j) * o + oi) * tiles) + p0;
+              for (int64_t tx = 0; tx < tw; ++tx) out[tx] += f * src[tx];
+            }
+          }
+        }
+        // Along y: row ly of the tile row, then interleaved into output columns tx * m + lx.
+        for (int ly = 0; ly < M; ++ly) {
+          const int64_t yy = ty * M + ly;
+          if (yy >= h) break;
+          float *row = rowbuf.data();
+          for (int lx = 0; lx < M; ++lx) {
+            for (int64_t tx = 0; tx < tw; ++tx) {
+              float v = b;
+              for (int i = 0; i < A; ++i) v += at[ly * A + i] * s[(i * M + lx) * tw + tx];
+              row[tx * M + lx] = v;
+            }
+          }
+          std::memcpy(dst + yy * w, row, sizeof(float) * w);
+        }
+      }
+    }
+  });
+}
+}  // namespace
+
+extern "C" {
+
+ct_tensor ct_winograd_weight(ct_tensor w, int64_t m) {
+  CT_TRY(nullptr, {
+    const auto &weight = T(w);
+    const auto mats = winograd_matrices(m);
+    if (weight.dim() != 4 || weight.size(2) != 3 || weight.size(3) != 3 || !weight.device().is_cpu() ||
+        weight.scalar_type() != at::kFloat)
+      throw std::invalid_argument("Winograd weight needs a CPU float32 [out, in, 3, 3] weight");
+    at::NoGradGuard no_grad;
+    const int64_t o = weight.size(0), c = weight.size(1), a = mats.a;
+    auto dbl = at::TensorOptions().dtype(at::kDouble);
+    auto g = at::from_blob(const_cast<double *>(mats.g), {a, 3}, dbl);
+    auto wd = weight.detach().to(at::kDouble).reshape({o * c, 3, 3});
+    auto u = at::matmul(at::matmul(g, wd), g.t());  // [o * c, a, a]
+    return wrap(u.reshape({o, c, a * a}).permute({2, 0, 1}).contiguous().to(at::kFloat));
+  })
+}
+
+ct_tensor ct_conv2d_winograd(ct_tensor x, ct_tensor u, ct_tensor b, int64_t m) {
+  CT_TRY(nullptr, {
+    const auto mats = winograd_matrices(m);
+    const auto &input = T(x), &weight = T(u);
+    if (!input.device().is_cpu() || input.scalar_type() != at::kFloat || input.dim() != 4 || input.is_mkldnn())
+      throw std::invalid_argument("Winograd conv2d needs a dense 4-d CPU float32 input");
+    const int64_t a = mats.a, n = input.size(0), c = input.size(1), h = input.size(2), wd = input.size(3);
+    if (weight.dim() != 3 || weight.size(0) != a * a || weight.size(2) != c || weight.scalar_type() != at::kFloat ||
+        !weight.is_contiguous())
+      throw std::invalid_argument("Winograd conv2d: the weight is not from ct_winograd_weight(w, " + std::to_string(m) +
+                                  ") for " + std::to_string(c) + " input channels");
+    const int64_t o = weight.size(1);
+    at::Tensor bias;
+    if (b) {
+      bias = T(b).contiguous();
+      if (bias.numel() != o || bias.scalar_type() != at::kFloat) throw std::invalid_argument("Winograd conv2d: bad bias");
+    }
+    at::NoGradGuard no_grad;
+    auto xc = input.contiguous();
+    const int64_t th = (h + m - 1) / m, tw = (wd + m - 1) / m, tiles = n * th * tw;
+    float bt[36], at_[24];
+    for (int i = 0; i < a * a; ++i) bt[i] = static_cast<float>(mats.bt[i]);
+    for (int i = 0; i < m * a; ++i) at_[i] = static_cast<float>(mats.at[i]);
+    auto v = at::empty({a * a, c, tiles}, xc.options());
+    if (m == 2) winograd_input<2>(xc.data_ptr<float>(), v.data_ptr<float>(), n, c, h, wd, th, tw, bt);
+    else winograd_input<4>(xc.data_ptr<float>(), v.data_ptr<float>(), n, c, h, wd, th, tw, bt);
+    auto prod = at::bmm(weight, v);  // [a^2, o, tiles]
+    v.reset();
+    auto y = at::empty({n, o, h, wd}, xc.options());
+    const float *bp = bias.defined() ? bias.data_ptr<float>() : nullptr;
+    if (m == 2) winograd_output<2>(prod.data_ptr<float>(), bp, y.data_ptr<float>(), n, o, h, wd, th, tw, at_);
+    else winograd_output<4>(prod.data_ptr<float>(), bp, y.data_ptr<float>(), n, o, h, wd, th, tw, at_);
+    return wrap(y);
+  })
+}
+
+}  // extern "C"
