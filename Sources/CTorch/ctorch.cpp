@@ -1001,99 +1001,168 @@ WinogradMatrices winograd_matrices(int64_t m) {
   throw std::invalid_argument("Winograd tile size m must be 2 or 4, got " + std::to_string(m));
 }
 
-// V[k][c][p] for k = i * a + j, p = (n * th + ty) * tw + tx: B^T d B of the a x a input tile at
-// (ty * m - 1, tx * m - 1), zero outside x.
+// The transform matrices as compile-time constants, so that the unrolled loops fold the zeros and ones.
+template <int M> struct Wino;
+template <> struct Wino<2> {
+  static constexpr float bt[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+  static constexpr float at[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+};
+template <> struct Wino<4> {
+  static constexpr float bt[6][6] = {{4, 0, -5, 0, 1, 0}, {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+                                     {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+  static constexpr float at[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+};
+
+// One input plane x[ni][ci] -> V[k][ci][p] for k = i * a + j, p = (ni * th + ty) * tw + tx: B^T d B of the
+// a x a tile at (ty * m - 1, tx * m - 1), zero outside x. Each padded input row is split into its m phases
+// (ph[r][q] = row[q * m + r]), so that both 1-D transforms read contiguous memory: element tx * m + l of
+// a row is ph[l % m][tx + l / m]. ph and col hold a * m * (tw + 1) floats.
+// One output plane y[ni][oi] from M[k][oi][p]: A^T M_tile A + bias, cropped to h x w. s holds a * m * tw
+// floats, z m * tw.
+// Defined twice below: for AVX2 + FMA (chosen at run time where the CPU has them) and the baseline ISA.
+#define CT_WINOGRAD_PLANES(NS, ATTR)                                                                             \
+  namespace NS {                                                                                               \
+  template <int M>                                                                                             \
+  ATTR void input_plane(const float *src, float *v, int64_t h, int64_t w, int64_t th, int64_t tw, int64_t c,     \
+                        int64_t ci, int64_t tiles, int64_t pbase, float *ph, float *col) {                     \
+    constexpr int A = M + 2;                                                                                   \
+    const int64_t len = tw + 1, block = M * len;                                                               \
+    for (int64_t ty = 0; ty < th; ++ty) {                                                                      \
+      for (int r = 0; r < A; ++r) {                                                                            \
+        float *dst = ph + r * block;                                                                           \
+        const int64_t y = ty * M - 1 + r;                                                                      \
+        if (y < 0 || y >= h) {                                                                                 \
+          std::fill(dst, dst + block, 0.f);                                                                    \
+          continue;                                                                                            \
+        }                                                                                                      \
+        const float *row = src + y * w;                                                                        \
+        for (int k = 0; k < M; ++k)                                                                            \
+          for (int64_t q = 0; q < len; ++q) {                                                                  \
+            const int64_t xx = q * M + k - 1;                                                                  \
+            dst[k * len + q] = (xx >= 0 && xx < w) ? row[xx] : 0.f;                                            \
+          }                                                                                                    \
+      }                                                                                                        \
+      for (int i = 0; i < A; ++i) {                                                                            \
+        float *out = col + i * block;                                                                          \
+        for (int64_t q = 0; q < block; ++q) {                                                                  \
+          float acc = 0.f;                                                                                     \
+          for (int r = 0; r < A; ++r)                                                                          \
+            if (Wino<M>::bt[i][r] != 0.f) acc += Wino<M>::bt[i][r] * ph[r * block + q];                        \
+          out[q] = acc;                                                                                        \
+        }                                                                                                      \
+      }                                                                                                        \
+      const int64_t p0 = pbase + ty * tw;                                                                      \
+      for (int i = 0; i < A; ++i) {                                                                            \
+        const float *in = col + i * block;                                                                     \
+        for (int j = 0; j < A; ++j) {                                                                          \
+          float *dst = v + ((static_cast<int64_t>(i * A + j) * c + ci) * tiles) + p0;                          \
+          for (int64_t tx = 0; tx < tw; ++tx) {                                                                \
+            float acc = 0.f;                                                                                   \
+            for (int l = 0; l < A; ++l)                                                                        \
+              if (Wino<M>::bt[j][l] != 0.f) acc += Wino<M>::bt[j][l] * in[(l % M) * len + tx + l / M];         \
+            dst[tx] = acc;                                                                                     \
+          }                                                                                                    \
+        }                                                                                                      \
+      }                                                                                                        \
+    }                                                                                                          \
+  }                                                                                                            \
+  template <int M>                                                                                             \
+  ATTR void output_plane(const float *mm, float bias, float *dst, int64_t h, int64_t w, int64_t th, int64_t tw,  \
+                         int64_t o, int64_t oi, int64_t tiles, int64_t pbase, float *s, float *z) {             \
+    constexpr int A = M + 2;                                                                                   \
+    for (int64_t ty = 0; ty < th; ++ty) {                                                                      \
+      const int64_t p0 = pbase + ty * tw;                                                                      \
+      const float *src[A * A];                                                                                 \
+      for (int k = 0; k < A * A; ++k) src[k] = mm + (static_cast<int64_t>(k) * o + oi) * tiles + p0;           \
+      for (int i = 0; i < A; ++i)                                                                              \
+        for (int lx = 0; lx < M; ++lx) {                                                                       \
+          float *out = s + (i * M + lx) * tw;                                                                  \
+          for (int64_t tx = 0; tx < tw; ++tx) {                                                                \
+            float acc = 0.f;                                                                                   \
+            for (int j = 0; j < A; ++j)                                                                        \
+              if (Wino<M>::at[lx][j] != 0.f) acc += Wino<M>::at[lx][j] * src[i * A + j][tx];                   \
+            out[tx] = acc;                                                                                     \
+          }                                                                                                    \
+        }                                                                                                      \
+      for (int ly = 0; ly < M; ++ly) {                                                                         \
+        const int64_t yy = ty * M + ly;                                                                        \
+        if (yy >= h) break;                                                                                    \
+        for (int lx = 0; lx < M; ++lx) {                                                                       \
+          float *out = z + lx * tw;                                                                            \
+          for (int64_t tx = 0; tx < tw; ++tx) {                                                                \
+            float acc = bias;                                                                                  \
+            for (int i = 0; i < A; ++i)                                                                        \
+              if (Wino<M>::at[ly][i] != 0.f) acc += Wino<M>::at[ly][i] * s[(i * M + lx) * tw + tx];            \
+            out[tx] = acc;                                                                                     \
+          }                                                                                                    \
+        }                                                                                                      \
+        float *row = dst + yy * w;                                                                             \
+        for (int64_t tx = 0; tx < tw; ++tx)                                                                    \
+          for (int lx = 0; lx < M; ++lx) {                                                                     \
+            const int64_t xx = tx * M + lx;                                                                    \
+            if (xx < w) row[xx] = z[lx * tw + tx];                                                             \
+          }                                                                                                    \
+      }                                                                                                        \
+    }                                                                                                          \
+  }                                                                                                            \
+  }
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define CT_WINOGRAD_AVX2 1
+CT_WINOGRAD_PLANES(wino_avx2, __attribute__((target("avx2,fma"))))
+#else
+#define CT_WINOGRAD_AVX2 0
+#endif
+CT_WINOGRAD_PLANES(wino_base, )
+
+bool winograd_use_avx2() {
+#if CT_WINOGRAD_AVX2
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+#else
+  return false;
+#endif
+}
+
 template <int M>
-void winograd_input(const float *x, float *v, int64_t n, int64_t c, int64_t h, int64_t w, int64_t th, int64_t tw,
-                    const float *bt) {
-  constexpr int A = M + 2;
-  const int64_t wp = tw * M + 2, planes = n * c, tiles = n * th * tw;
-  at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> rows(A * wp), col(A * wp);
+void winograd_input(const float *x, float *v, int64_t n, int64_t c, int64_t h, int64_t w, int64_t th, int64_t tw) {
+  const int64_t tiles = n * th * tw;
+  const bool avx2 = winograd_use_avx2();
+  at::parallel_for(0, n * c, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> ph((M + 2) * M * (tw + 1)), col((M + 2) * M * (tw + 1));
     for (int64_t plane = begin; plane < end; ++plane) {
       const int64_t ni = plane / c, ci = plane % c;
       const float *src = x + plane * h * w;
-      for (int64_t ty = 0; ty < th; ++ty) {
-        for (int r = 0; r < A; ++r) {
-          float *row = rows.data() + r * wp;
-          const int64_t y = ty * M - 1 + r;
-          std::fill(row, row + wp, 0.f);
-          if (y >= 0 && y < h) std::memcpy(row + 1, src + y * w, sizeof(float) * w);
-        }
-        // Along y: col[i][.] = sum_r B^T[i][r] rows[r][.]
-        for (int i = 0; i < A; ++i) {
-          float *out = col.data() + i * wp;
-          std::fill(out, out + wp, 0.f);
-          for (int r = 0; r < A; ++r) {
-            const float f = bt[i * A + r];
-            if (f == 0.f) continue;
-            const float *row = rows.data() + r * wp;
-            for (int64_t q = 0; q < wp; ++q) out[q] += f * row[q];
-          }
-        }
-        // Along x, per tile: V[i * a + j][ci][p0 + tx] = sum_l B^T[j][l] col[i][tx * m + l]
-        const int64_t p0 = (ni * th + ty) * tw;
-        for (int i = 0; i < A; ++i) {
-          const float *in = col.data() + i * wp;
-          for (int j = 0; j < A; ++j) {
-            float *dst = v + ((static_cast<int64_t>(i * A + j) * c + ci) * tiles) + p0;
-            float f[A];
-            for (int l = 0; l < A; ++l) f[l] = bt[j * A + l];
-            for (int64_t tx = 0; tx < tw; ++tx) {
-              const float *t = in + tx * M;
-              float s = 0.f;
-              for (int l = 0; l < A; ++l) s += f[l] * t[l];
-              dst[tx] = s;
-            }
-          }
-        }
+#if CT_WINOGRAD_AVX2
+      if (avx2) {
+        wino_avx2::input_plane<M>(src, v, h, w, th, tw, c, ci, tiles, ni * th * tw, ph.data(), col.data());
+        continue;
       }
+#endif
+      (void)avx2;
+      wino_base::input_plane<M>(src, v, h, w, th, tw, c, ci, tiles, ni * th * tw, ph.data(), col.data());
     }
   });
 }
 
-// y[ni][o] rows from M[k][o][p]: A^T M_tile A (+ bias), cropped to h x w.
 template <int M>
 void winograd_output(const float *mm, const float *bias, float *y, int64_t n, int64_t o, int64_t h, int64_t w,
-                     int64_t th, int64_t tw, const float *at) {
-  constexpr int A = M + 2;
-  const int64_t planes = n * o, tiles = n * th * tw;
-  at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> s(A * M * tw), rowbuf(M * tw * M);
+                     int64_t th, int64_t tw) {
+  const int64_t tiles = n * th * tw;
+  const bool avx2 = winograd_use_avx2();
+  at::parallel_for(0, n * o, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> s((M + 2) * M * tw), z(M * tw);
     for (int64_t plane = begin; plane < end; ++plane) {
       const int64_t ni = plane / o, oi = plane % o;
       const float b = bias ? bias[oi] : 0.f;
-      float *dst = y + plane * h * w;
-      for (int64_t ty = 0; ty < th; ++ty) {
-        const int64_t p0 = (ni * th + ty) * tw;
-        // Along x: s[i][lx][tx] = sum_j A^T[lx][j] M[i * a + j][oi][p0 + tx]
-        for (int i = 0; i < A; ++i) {
-          for (int lx = 0; lx < M; ++lx) {
-            float *out = s.data() + (i * M + lx) * tw;
-            std::fill(out, out + tw, 0.f);
-            for (int j = 0; j < A; ++j) {
-              const float f = at[lx * A + j];
-              if (f == 0.f) continue;
-              const float *src = mm + ((static_cast<int64_t>(i * A + j) * o + oi) * tiles) + p0;
-              for (int64_t tx = 0; tx < tw; ++tx) out[tx] += f * src[tx];
-            }
-          }
-        }
-        // Along y: row ly of the tile row, then interleaved into output columns tx * m + lx.
-        for (int ly = 0; ly < M; ++ly) {
-          const int64_t yy = ty * M + ly;
-          if (yy >= h) break;
-          float *row = rowbuf.data();
-          for (int lx = 0; lx < M; ++lx) {
-            for (int64_t tx = 0; tx < tw; ++tx) {
-              float v = b;
-              for (int i = 0; i < A; ++i) v += at[ly * A + i] * s[(i * M + lx) * tw + tx];
-              row[tx * M + lx] = v;
-            }
-          }
-          std::memcpy(dst + yy * w, row, sizeof(float) * w);
-        }
+#if CT_WINOGRAD_AVX2
+      if (avx2) {
+        wino_avx2::output_plane<M>(mm, b, y + plane * h * w, h, w, th, tw, o, oi, tiles, ni * th * tw, s.data(), z.data());
+        continue;
       }
+#endif
+      (void)avx2;
+      wino_base::output_plane<M>(mm, b, y + plane * h * w, h, w, th, tw, o, oi, tiles, ni * th * tw, s.data(), z.data());
     }
   });
 }
@@ -1138,18 +1207,15 @@ ct_tensor ct_conv2d_winograd(ct_tensor x, ct_tensor u, ct_tensor b, int64_t m) {
     at::NoGradGuard no_grad;
     auto xc = input.contiguous();
     const int64_t th = (h + m - 1) / m, tw = (wd + m - 1) / m, tiles = n * th * tw;
-    float bt[36], at_[24];
-    for (int i = 0; i < a * a; ++i) bt[i] = static_cast<float>(mats.bt[i]);
-    for (int i = 0; i < m * a; ++i) at_[i] = static_cast<float>(mats.at[i]);
     auto v = at::empty({a * a, c, tiles}, xc.options());
-    if (m == 2) winograd_input<2>(xc.data_ptr<float>(), v.data_ptr<float>(), n, c, h, wd, th, tw, bt);
-    else winograd_input<4>(xc.data_ptr<float>(), v.data_ptr<float>(), n, c, h, wd, th, tw, bt);
+    if (m == 2) winograd_input<2>(xc.data_ptr<float>(), v.data_ptr<float>(), n, c, h, wd, th, tw);
+    else winograd_input<4>(xc.data_ptr<float>(), v.data_ptr<float>(), n, c, h, wd, th, tw);
     auto prod = at::bmm(weight, v);  // [a^2, o, tiles]
     v.reset();
     auto y = at::empty({n, o, h, wd}, xc.options());
     const float *bp = bias.defined() ? bias.data_ptr<float>() : nullptr;
-    if (m == 2) winograd_output<2>(prod.data_ptr<float>(), bp, y.data_ptr<float>(), n, o, h, wd, th, tw, at_);
-    else winograd_output<4>(prod.data_ptr<float>(), bp, y.data_ptr<float>(), n, o, h, wd, th, tw, at_);
+    if (m == 2) winograd_output<2>(prod.data_ptr<float>(), bp, y.data_ptr<float>(), n, o, h, wd, th, tw);
+    else winograd_output<4>(prod.data_ptr<float>(), bp, y.data_ptr<float>(), n, o, h, wd, th, tw);
     return wrap(y);
   })
 }

@@ -77,4 +77,56 @@ final class WinogradConvTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("bias"), "\(error)")
         }
     }
+
+    /// The shape rule: Winograd F(4x4) only for 3x3 layers on 16-32 px maps with >= 192 channels.
+    func testShapeRule() {
+        XCTAssertEqual(InferenceSpeedups.winogradTileSize(inChannels: 384, outChannels: 384, height: 32, width: 32), 4)
+        XCTAssertEqual(InferenceSpeedups.winogradTileSize(inChannels: 1536, outChannels: 768, height: 16, width: 16), 4)
+        XCTAssertNil(InferenceSpeedups.winogradTileSize(inChannels: 96, outChannels: 192, height: 32, width: 32))
+        XCTAssertNil(InferenceSpeedups.winogradTileSize(inChannels: 192, outChannels: 192, height: 64, width: 64))
+        XCTAssertNil(InferenceSpeedups.winogradTileSize(inChannels: 1536, outChannels: 1536, height: 8, width: 8))
+    }
+
+    /// An eval-mode SN convolution at a Winograd shape: transformed once per SN cache entry (like the
+    /// prepacked weight), equal to the plain path within tolerance, transformed again after a weight change,
+    /// released in training mode, with a graph and at shapes the rule leaves to the direct path.
+    func testSNConvTransformsOncePerCacheEntryAndAgainAfterAChange() throws {
+        try XCTSkipUnless(InferenceSpeedups.winogradConvolutions, "Winograd convolution is turned off in this environment")
+        let conv = try SNConv2d(192, 192, generator: RandomGenerator(seed: 3))
+        conv.eval()
+        let x = try input([2, 192, 16, 16], seed: 5)
+        let first = try withNoGrad { try conv(x) }
+        let transformed = try XCTUnwrap(conv.winograd)
+        XCTAssertEqual(transformed.weight.tileSize, 4)
+        XCTAssertTrue(conv.sn.isCachedWeight(transformed.source))
+        let second = try withNoGrad { try conv(x) }
+        XCTAssertTrue(try XCTUnwrap(conv.winograd).weight.transformed === transformed.weight.transformed, "once")
+        XCTAssertEqual(try (first - second).abs().max().item(), 0)
+        // The uncached, direct path: gradients on, W trainable.
+        let reference = try withGrad { try conv(x) }.detached()
+        XCTAssertLessThan(try relativeError(second, reference), 2e-5)
+
+        // A weight change (a load) drops the SN cache, so the next forward transforms the new W / sigma.
+        var state: [String: Tensor] = [:]
+        for (name, t) in conv.stateDict() { state[name] = try t.detached() * 1.5 + 0.01 }
+        try conv.loadStateDict(state)
+        let after = try withNoGrad { try conv(x) }
+        XCTAssertFalse(try XCTUnwrap(conv.winograd).weight.transformed === transformed.weight.transformed, "again")
+        XCTAssertGreaterThan(try (after - second).abs().max().item(), 0)
+        XCTAssertLessThan(try relativeError(after, withGrad { try conv(x) }.detached()), 2e-5)
+
+        // An 8x8 input: the direct path (the rule), the transformed copy released.
+        _ = try withNoGrad { try conv(input([1, 192, 8, 8], seed: 6)) }
+        XCTAssertNil(conv.winograd)
+        _ = try withNoGrad { try conv(x) }
+        XCTAssertNotNil(conv.winograd)
+        // Training mode (u update) and graph forwards use the plain path and release it.
+        conv.train()
+        _ = try withNoGrad { try conv(x) }
+        XCTAssertNil(conv.winograd)
+        conv.eval()
+        let y = try withGrad { try conv(x) }
+        XCTAssertNil(conv.winograd)
+        XCTAssertTrue(y.requiresGrad)
+    }
 }

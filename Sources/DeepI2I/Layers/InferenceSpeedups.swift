@@ -13,6 +13,24 @@ public enum InferenceSpeedups {
     /// can time it against the previous path with the same build.
     public static let prepacksConvolutions: Bool = enabled && Torch.hasConvPrepack
         && ProcessInfo.processInfo.environment["DEEPI2I_CONV_PREPACK"] != "0"
+
+    /// Eval-mode 3x3 SN convolutions run by Winograd's algorithm at the sizes where it is faster than the
+    /// prepacked oneDNN path (`winogradTileSize`). On with the other speed-ups; `DEEPI2I_CONV_WINOGRAD=0`
+    /// turns only this one off, so that a benchmark can time it against the previous path with the same build.
+    public static let winogradConvolutions: Bool = enabled
+        && ProcessInfo.processInfo.environment["DEEPI2I_CONV_WINOGRAD"] != "0"
+
+    /// The Winograd tile size (4: F(4x4, 3x3)) for a stride-1, pad-1 3x3 convolution of this shape, or nil
+    /// where the direct (prepacked oneDNN) convolution is faster. A fixed rule from the per-layer sweep
+    /// `deepi2i bench-pipeline --mode conv-layers` (batch 4, 2 threads, libtorch 1.13, this project's
+    /// machine; docs/inference-profile.md, third pass): Winograd wins on maps of 16 and 32 px with at least
+    /// 192 channels; on 4-8 px the transformed weights (4x the direct ones) make it memory-bound, on 64-128 px
+    /// the transforms of the large maps cost more than the multiplies saved, and the 3-channel layers have
+    /// too few products to gain.
+    public static func winogradTileSize(inChannels: Int, outChannels: Int, height: Int, width: Int) -> Int? {
+        guard min(inChannels, outChannels) >= 192, (16...32).contains(height), (16...32).contains(width) else { return nil }
+        return 4
+    }
 }
 
 extension InferenceSpeedups {
