@@ -24,8 +24,12 @@ struct BenchPipelineCommand: ParsableCommand {
     @OptionGroup var precision: PrecisionOptions
 
     func run() throws {
-        if mode == .convLayers { return try sweepConvLayers() }
         let dev = try device.resolved()
+        if mode == .convLayers {
+            // Prepacked oneDNN and Winograd convolutions are CPU float32 paths.
+            guard dev == .cpu else { throw ValidationError("--mode conv-layers compares CPU convolution paths; it runs on the CPU only") }
+            return try sweepConvLayers()
+        }
         let amp = try MixedPrecision(precision.parsed() ?? .fp32, device: dev)
         try Torch.manualSeed(0)
         let config = try ModelConfig(resolution: resolution, channels: channels)
