@@ -78,13 +78,22 @@ final class WinogradConvTests: XCTestCase {
         }
     }
 
-    /// The shape rule: Winograd F(4x4) only for 3x3 layers on 16-32 px maps with >= 192 channels.
+    /// The shape rule: Winograd F(4x4) only for 3x3 layers on maps of at most 32 px, with >= 128 channels
+    /// >= 32 output tiles per call, weights up to 1536 x 768.
     func testShapeRule() {
-        XCTAssertEqual(InferenceSpeedups.winogradTileSize(inChannels: 384, outChannels: 384, height: 32, width: 32), 4)
-        XCTAssertEqual(InferenceSpeedups.winogradTileSize(inChannels: 1536, outChannels: 768, height: 16, width: 16), 4)
-        XCTAssertNil(InferenceSpeedups.winogradTileSize(inChannels: 96, outChannels: 192, height: 32, width: 32))
-        XCTAssertNil(InferenceSpeedups.winogradTileSize(inChannels: 192, outChannels: 192, height: 64, width: 64))
-        XCTAssertNil(InferenceSpeedups.winogradTileSize(inChannels: 1536, outChannels: 1536, height: 8, width: 8))
+        func rule(_ cin: Int, _ cout: Int, _ size: Int, _ batch: Int) -> Int? {
+            InferenceSpeedups.winogradTileSize(inChannels: cin, outChannels: cout, height: size, width: size, batch: batch)
+        }
+        XCTAssertEqual(rule(384, 384, 32, 4), 4)
+        XCTAssertEqual(rule(1536, 768, 16, 4), 4)
+        XCTAssertEqual(rule(256, 256, 8, 40), 4)
+        XCTAssertEqual(rule(256, 256, 4, 40), 4)
+        XCTAssertNil(rule(96, 192, 32, 4))          // too few channels
+        XCTAssertNil(rule(128, 64, 32, 40))
+        XCTAssertNil(rule(192, 192, 64, 4))         // map too large
+        XCTAssertNil(rule(1536, 1536, 8, 4))        // 16 tiles: memory-bound on the weights
+        XCTAssertNil(rule(1536, 1536, 4, 4))
+        XCTAssertNil(rule(1536, 1536, 8, 16))       // 340 MB of transformed weight
     }
 
     /// An eval-mode SN convolution at a Winograd shape: transformed once per SN cache entry (like the

@@ -45,7 +45,7 @@ public final class SNConv2d: Module {
               weight.shape[3] == 3, x.shape.count == 4, !isTraining, !Torch.isGradEnabled, sn.isCachedWeight(w),
               x.device == .cpu, x.dtype == .f32, w.dtype == .f32,
               let m = InferenceSpeedups.winogradTileSize(inChannels: weight.shape[1], outChannels: weight.shape[0],
-                                                         height: x.shape[2], width: x.shape[3]) else {
+                                                         height: x.shape[2], width: x.shape[3], batch: x.shape[0]) else {
             winograd = nil
             return nil
         }
