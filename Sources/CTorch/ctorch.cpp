@@ -1249,3 +1249,251 @@ int ct_reducer_stats(ct_reducer reducer, int64_t *stats) {
 }
 
 }  // extern "C"
+
+// ---- w18 (issue #18): Winograd 3x3 convolution for inference ----
+// Y = A^T [(G g G^T) . (B^T d B)] A per output tile of m x m (Lavin & Gray 2016), with the (m + 2)^2
+// elementwise products over channels done as one batched sgemm: V [a^2, in, tiles] (input transform),
+// M = U V [a^2, out, tiles], then the output transform writes NCHW directly. Both transforms run the
+// two 1-D transforms as loops over whole tile rows (contiguous, so the compiler vectorises them).
+namespace {
+struct WinogradMatrices {
+  int m, a;
+  const double *bt;  // B^T [a x a]
+  const double *g;   // G [a x 3]
+  const double *at;  // A^T [m x a]
+};
+
+WinogradMatrices winograd_matrices(int64_t m) {
+  static const double bt2[16] = {1, 0, -1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, 1, 0, -1};
+  static const double g2[12] = {1, 0, 0, .5, .5, .5, .5, -.5, .5, 0, 0, 1};
+  static const double at2[8] = {1, 1, 1, 0, 0, 1, -1, -1};
+  static const double bt4[36] = {4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0,
+                                 0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1};
+  static const double g4[18] = {1. / 4, 0, 0, -1. / 6, -1. / 6, -1. / 6, -1. / 6, 1. / 6, -1. / 6,
+                                1. / 24, 1. / 12, 1. / 6, 1. / 24, -1. / 12, 1. / 6, 0, 0, 1};
+  static const double at4[24] = {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1};
+  if (m == 2) return {2, 4, bt2, g2, at2};
+  if (m == 4) return {4, 6, bt4, g4, at4};
+  throw std::invalid_argument("Winograd tile size m must be 2 or 4, got " + std::to_string(m));
+}
+
+// The transform matrices as compile-time constants, so that the unrolled loops fold the zeros and ones.
+template <int M> struct Wino;
+template <> struct Wino<2> {
+  static constexpr float bt[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+  static constexpr float at[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+};
+template <> struct Wino<4> {
+  static constexpr float bt[6][6] = {{4, 0, -5, 0, 1, 0}, {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+                                     {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+  static constexpr float at[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+};
+
+// One input plane x[ni][ci] -> V[k][ci][p] for k = i * a + j, p = (ni * th + ty) * tw + tx: B^T d B of the
+// a x a tile at (ty * m - 1, tx * m - 1), zero outside x. Each padded input row is split into its m phases
+// (ph[r][q] = row[q * m + r]), so that both 1-D transforms read contiguous memory: element tx * m + l of
+// a row is ph[l % m][tx + l / m]. ph and col hold a * m * (tw + 1) floats.
+// One output plane y[ni][oi] from M[k][oi][p]: A^T M_tile A + bias, cropped to h x w. s holds a * m * tw
+// floats, z m * tw.
+// Defined twice below: for AVX2 + FMA (chosen at run time where the CPU has them) and the baseline ISA.
+#define CT_WINOGRAD_PLANES(NS, ATTR)                                                                             \
+  namespace NS {                                                                                               \
+  template <int M>                                                                                             \
+  ATTR void input_plane(const float *src, float *v, int64_t h, int64_t w, int64_t th, int64_t tw, int64_t c,     \
+                        int64_t ci, int64_t tiles, int64_t pbase, float *ph, float *col) {                     \
+    constexpr int A = M + 2;                                                                                   \
+    const int64_t len = tw + 1, block = M * len;                                                               \
+    for (int64_t ty = 0; ty < th; ++ty) {                                                                      \
+      for (int r = 0; r < A; ++r) {                                                                            \
+        float *dst = ph + r * block;                                                                           \
+        const int64_t y = ty * M - 1 + r;                                                                      \
+        if (y < 0 || y >= h) {                                                                                 \
+          std::fill(dst, dst + block, 0.f);                                                                    \
+          continue;                                                                                            \
+        }                                                                                                      \
+        const float *row = src + y * w;                                                                        \
+        for (int k = 0; k < M; ++k)                                                                            \
+          for (int64_t q = 0; q < len; ++q) {                                                                  \
+            const int64_t xx = q * M + k - 1;                                                                  \
+            dst[k * len + q] = (xx >= 0 && xx < w) ? row[xx] : 0.f;                                            \
+          }                                                                                                    \
+      }                                                                                                        \
+      for (int i = 0; i < A; ++i) {                                                                            \
+        float *out = col + i * block;                                                                          \
+        for (int64_t q = 0; q < block; ++q) {                                                                  \
+          float acc = 0.f;                                                                                     \
+          for (int r = 0; r < A; ++r)                                                                          \
+            if (Wino<M>::bt[i][r] != 0.f) acc += Wino<M>::bt[i][r] * ph[r * block + q];                        \
+          out[q] = acc;                                                                                        \
+        }                                                                                                      \
+      }                                                                                                        \
+      const int64_t p0 = pbase + ty * tw;                                                                      \
+      for (int i = 0; i < A; ++i) {                                                                            \
+        const float *in = col + i * block;                                                                     \
+        for (int j = 0; j < A; ++j) {                                                                          \
+          float *dst = v + ((static_cast<int64_t>(i * A + j) * c + ci) * tiles) + p0;                          \
+          for (int64_t tx = 0; tx < tw; ++tx) {                                                                \
+            float acc = 0.f;                                                                                   \
+            for (int l = 0; l < A; ++l)                                                                        \
+              if (Wino<M>::bt[j][l] != 0.f) acc += Wino<M>::bt[j][l] * in[(l % M) * len + tx + l / M];         \
+            dst[tx] = acc;                                                                                     \
+          }                                                                                                    \
+        }                                                                                                      \
+      }                                                                                                        \
+    }                                                                                                          \
+  }                                                                                                            \
+  template <int M>                                                                                             \
+  ATTR void output_plane(const float *mm, float bias, float *dst, int64_t h, int64_t w, int64_t th, int64_t tw,  \
+                         int64_t o, int64_t oi, int64_t tiles, int64_t pbase, float *s, float *z) {             \
+    constexpr int A = M + 2;                                                                                   \
+    for (int64_t ty = 0; ty < th; ++ty) {                                                                      \
+      const int64_t p0 = pbase + ty * tw;                                                                      \
+      const float *src[A * A];                                                                                 \
+      for (int k = 0; k < A * A; ++k) src[k] = mm + (static_cast<int64_t>(k) * o + oi) * tiles + p0;           \
+      for (int i = 0; i < A; ++i)                                                                              \
+        for (int lx = 0; lx < M; ++lx) {                                                                       \
+          float *out = s + (i * M + lx) * tw;                                                                  \
+          for (int64_t tx = 0; tx < tw; ++tx) {                                                                \
+            float acc = 0.f;                                                                                   \
+            for (int j = 0; j < A; ++j)                                                                        \
+              if (Wino<M>::at[lx][j] != 0.f) acc += Wino<M>::at[lx][j] * src[i * A + j][tx];                   \
+            out[tx] = acc;                                                                                     \
+          }                                                                                                    \
+        }                                                                                                      \
+      for (int ly = 0; ly < M; ++ly) {                                                                         \
+        const int64_t yy = ty * M + ly;                                                                        \
+        if (yy >= h) break;                                                                                    \
+        for (int lx = 0; lx < M; ++lx) {                                                                       \
+          float *out = z + lx * tw;                                                                            \
+          for (int64_t tx = 0; tx < tw; ++tx) {                                                                \
+            float acc = bias;                                                                                  \
+            for (int i = 0; i < A; ++i)                                                                        \
+              if (Wino<M>::at[ly][i] != 0.f) acc += Wino<M>::at[ly][i] * s[(i * M + lx) * tw + tx];            \
+            out[tx] = acc;                                                                                     \
+          }                                                                                                    \
+        }                                                                                                      \
+        float *row = dst + yy * w;                                                                             \
+        for (int64_t tx = 0; tx < tw; ++tx)                                                                    \
+          for (int lx = 0; lx < M; ++lx) {                                                                     \
+            const int64_t xx = tx * M + lx;                                                                    \
+            if (xx < w) row[xx] = z[lx * tw + tx];                                                             \
+          }                                                                                                    \
+      }                                                                                                        \
+    }                                                                                                          \
+  }                                                                                                            \
+  }
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define CT_WINOGRAD_AVX2 1
+CT_WINOGRAD_PLANES(wino_avx2, __attribute__((target("avx2,fma"))))
+#else
+#define CT_WINOGRAD_AVX2 0
+#endif
+CT_WINOGRAD_PLANES(wino_base, )
+
+bool winograd_use_avx2() {
+#if CT_WINOGRAD_AVX2
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+#else
+  return false;
+#endif
+}
+
+template <int M>
+void winograd_input(const float *x, float *v, int64_t n, int64_t c, int64_t h, int64_t w, int64_t th, int64_t tw) {
+  const int64_t tiles = n * th * tw;
+  const bool avx2 = winograd_use_avx2();
+  at::parallel_for(0, n * c, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> ph((M + 2) * M * (tw + 1)), col((M + 2) * M * (tw + 1));
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const int64_t ni = plane / c, ci = plane % c;
+      const float *src = x + plane * h * w;
+#if CT_WINOGRAD_AVX2
+      if (avx2) {
+        wino_avx2::input_plane<M>(src, v, h, w, th, tw, c, ci, tiles, ni * th * tw, ph.data(), col.data());
+        continue;
+      }
+#endif
+      (void)avx2;
+      wino_base::input_plane<M>(src, v, h, w, th, tw, c, ci, tiles, ni * th * tw, ph.data(), col.data());
+    }
+  });
+}
+
+template <int M>
+void winograd_output(const float *mm, const float *bias, float *y, int64_t n, int64_t o, int64_t h, int64_t w,
+                     int64_t th, int64_t tw) {
+  const int64_t tiles = n * th * tw;
+  const bool avx2 = winograd_use_avx2();
+  at::parallel_for(0, n * o, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> s((M + 2) * M * tw), z(M * tw);
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const int64_t ni = plane / o, oi = plane % o;
+      const float b = bias ? bias[oi] : 0.f;
+#if CT_WINOGRAD_AVX2
+      if (avx2) {
+        wino_avx2::output_plane<M>(mm, b, y + plane * h * w, h, w, th, tw, o, oi, tiles, ni * th * tw, s.data(), z.data());
+        continue;
+      }
+#endif
+      (void)avx2;
+      wino_base::output_plane<M>(mm, b, y + plane * h * w, h, w, th, tw, o, oi, tiles, ni * th * tw, s.data(), z.data());
+    }
+  });
+}
+}  // namespace
+
+extern "C" {
+
+ct_tensor ct_winograd_weight(ct_tensor w, int64_t m) {
+  CT_TRY(nullptr, {
+    const auto &weight = T(w);
+    const auto mats = winograd_matrices(m);
+    if (weight.dim() != 4 || weight.size(2) != 3 || weight.size(3) != 3 || !weight.device().is_cpu() ||
+        weight.scalar_type() != at::kFloat)
+      throw std::invalid_argument("Winograd weight needs a CPU float32 [out, in, 3, 3] weight");
+    at::NoGradGuard no_grad;
+    const int64_t o = weight.size(0), c = weight.size(1), a = mats.a;
+    auto dbl = at::TensorOptions().dtype(at::kDouble);
+    auto g = at::from_blob(const_cast<double *>(mats.g), {a, 3}, dbl);
+    auto wd = weight.detach().to(at::kDouble).reshape({o * c, 3, 3});
+    auto u = at::matmul(at::matmul(g, wd), g.t());  // [o * c, a, a]
+    return wrap(u.reshape({o, c, a * a}).permute({2, 0, 1}).contiguous().to(at::kFloat));
+  })
+}
+
+ct_tensor ct_conv2d_winograd(ct_tensor x, ct_tensor u, ct_tensor b, int64_t m) {
+  CT_TRY(nullptr, {
+    const auto mats = winograd_matrices(m);
+    const auto &input = T(x), &weight = T(u);
+    if (!input.device().is_cpu() || input.scalar_type() != at::kFloat || input.dim() != 4 || input.is_mkldnn())
+      throw std::invalid_argument("Winograd conv2d needs a dense 4-d CPU float32 input");
+    const int64_t a = mats.a, n = input.size(0), c = input.size(1), h = input.size(2), wd = input.size(3);
+    if (weight.dim() != 3 || weight.size(0) != a * a || weight.size(2) != c || weight.scalar_type() != at::kFloat ||
+        !weight.is_contiguous())
+      throw std::invalid_argument("Winograd conv2d: the weight is not from ct_winograd_weight(w, " + std::to_string(m) +
+                                  ") for " + std::to_string(c) + " input channels");
+    const int64_t o = weight.size(1);
+    at::Tensor bias;
+    if (b) {
+      bias = T(b).contiguous();
+      if (bias.numel() != o || bias.scalar_type() != at::kFloat) throw std::invalid_argument("Winograd conv2d: bad bias");
+    }
+    at::NoGradGuard no_grad;
+    auto xc = input.contiguous();
+    const int64_t th = (h + m - 1) / m, tw = (wd + m - 1) / m, tiles = n * th * tw;
+    auto v = at::empty({a * a, c, tiles}, xc.options());
+    if (m == 2) winograd_input<2>(xc.data_ptr<float>(), v.data_ptr<float>(), n, c, h, wd, th, tw);
+    else winograd_input<4>(xc.data_ptr<float>(), v.data_ptr<float>(), n, c, h, wd, th, tw);
+    auto prod = at::bmm(weight, v);  // [a^2, o, tiles]
+    v.reset();
+    auto y = at::empty({n, o, h, wd}, xc.options());
+    const float *bp = bias.defined() ? bias.data_ptr<float>() : nullptr;
+    if (m == 2) winograd_output<2>(prod.data_ptr<float>(), bp, y.data_ptr<float>(), n, o, h, wd, th, tw);
+    else winograd_output<4>(prod.data_ptr<float>(), bp, y.data_ptr<float>(), n, o, h, wd, th, tw);
+    return wrap(y);
+  })
+}
+
+}  // extern "C"

@@ -91,3 +91,28 @@ extension Functional {
         }
     }
 }
+
+/// A 3x3 convolution weight transformed once for Winograd F(m x m, 3 x 3) (`Functional.winogradConv2dWeight`),
+/// for inference: [(m + 2)^2, out, in] float32. Only `Functional.conv2d(_:winograd:bias:)` reads it.
+public struct WinogradConv2dWeight {
+    public let transformed: Tensor
+    /// Output tile size: 2 (2.25x fewer multiplies than direct convolution) or 4 (4x, larger rounding error).
+    public let tileSize: Int
+}
+
+extension Functional {
+    /// Transforms a CPU float32 weight [out, in, 3, 3] for `conv2d(_:winograd:bias:)` (in float64, stored float32).
+    public static func winogradConv2dWeight(_ weight: Tensor, tileSize: Int) throws -> WinogradConv2dWeight {
+        let u = try Tensor.wrap("winogradConv2dWeight", ct_winograd_weight(weight.handle, Int64(tileSize)))
+        return WinogradConv2dWeight(transformed: u, tileSize: tileSize)
+    }
+
+    /// conv2d(x, w, bias, stride 1, padding 1) of a dense CPU float32 `x` by Winograd's algorithm, without
+    /// autograd: the (m + 2)^2 elementwise products over channels as one batched matrix multiply.
+    public static func conv2d(_ x: Tensor, winograd w: WinogradConv2dWeight, bias: Tensor? = nil) throws -> Tensor {
+        try withExtendedLifetime(bias) {
+            try Tensor.wrap("conv2dWinograd", ct_conv2d_winograd(x.handle, w.transformed.handle, bias?.handle,
+                                                                 Int64(w.tileSize)))
+        }
+    }
+}

@@ -10,19 +10,26 @@ struct BenchPipelineCommand: ParsableCommand {
         discussion: "bench/pipeline/run.sh runs this side by side with the same networks in PyTorch."
     )
 
-    enum Mode: String, ExpressibleByArgument { case forward, train }
+    enum Mode: String, ExpressibleByArgument { case forward, train, convLayers = "conv-layers" }
 
-    @Option(help: "forward (translation, eval, no grad) or train (G-side step: train mode, losses, backward).")
+    @Option(help: "forward (translation, eval, no grad), train (G-side step: train mode, losses, backward) or conv-layers (per-layer sweep of the forward's 3x3 convolutions: prepacked oneDNN vs Winograd, one JSON line per shape).")
     var mode: Mode = .forward
     @Option(help: "Channel width.") var channels = 96
     @Option(help: "Resolution.") var resolution = 128
     @Option(help: "Batch size.") var batch = 4
     @Option(help: "Timed iterations (after one warm-up).") var iterations = 3
+    @Option(help: "Write libtorch's operator trace of one extra forward/train step to this Chrome-trace JSON file (bench/translate/summarize_trace.py summarises it).")
+    var profile: String?
     @OptionGroup var device: DeviceOptions
     @OptionGroup var precision: PrecisionOptions
 
     func run() throws {
         let dev = try device.resolved()
+        if mode == .convLayers {
+            // Prepacked oneDNN and Winograd convolutions are CPU float32 paths.
+            guard dev == .cpu else { throw ValidationError("--mode conv-layers compares CPU convolution paths; it runs on the CPU only") }
+            return try sweepConvLayers()
+        }
         let amp = try MixedPrecision(precision.parsed() ?? .fp32, device: dev)
         try Torch.manualSeed(0)
         let config = try ModelConfig(resolution: resolution, channels: channels)
@@ -37,6 +44,8 @@ struct BenchPipelineCommand: ParsableCommand {
 
         let step: () throws -> Void
         switch mode {
+        case .convLayers:
+            return
         case .forward:
             model.eval()
             step = { _ = try amp.autocast { try withNoGrad { try model.translate(x, classes: classes, z: z) } } }
@@ -58,6 +67,7 @@ struct BenchPipelineCommand: ParsableCommand {
         }
         try step()
         try Torch.synchronize(dev)
+        if let path = profile { try Torch.profile(to: path) { try step() } }
         // The matmul peak is measured between the timed iterations, in this process, with these threads:
         // the machine is shared, so a peak measured elsewhere or at another time is not the same limit.
         let a = try Tensor.randn([2048, 2048], generator: rng, device: dev)
@@ -72,6 +82,45 @@ struct BenchPipelineCommand: ParsableCommand {
         }
         let median = times.sorted()[times.count / 2]
         print("{\"impl\": \"swift\", \"mode\": \"\(mode.rawValue)\", \"median_s\": \(median), \"peak_rss_mb\": \(peakResidentMegabytes()), \"threads\": \(Torch.threadCount), \"peak_gflops\": \(peak / 1e9), \"precision\": \"\(amp.precision)\", \"device\": \"\(dev)\", \"batch\": \(batch)}")
+    }
+
+    /// Every 3x3 convolution shape of the 128 px forward (E, A, G at width `channels`; widths in units of
+    /// `channels`, 0 meaning the 3 image channels): the direct oneDNN path (weight prepacked) and Winograd
+    /// F(2x2) and F(4x4) on the same input, alternating per repetition (the machine is shared), best of each.
+    private func sweepConvLayers() throws {
+        let layers: [(Int, Int, Int)] = [(0, 1, 128), (1, 1, 128), (2, 1, 128), (1, 0, 128), (1, 2, 64), (2, 2, 64),
+                                         (4, 2, 64), (2, 4, 32), (4, 4, 32), (8, 4, 32), (4, 8, 16), (8, 8, 16),
+                                         (16, 8, 16), (8, 16, 8), (16, 16, 8), (16, 16, 4)]
+        let rng = try RandomGenerator(seed: 0)
+        func time(_ body: () throws -> Tensor) throws -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try body()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        for (i, o, size) in layers {
+            let cin = i == 0 ? 3 : i * channels, cout = o == 0 ? 3 : o * channels
+            let x = try Tensor.randn([batch, cin, size, size], generator: rng)
+            let w = try Tensor.randn([cout, cin, 3, 3], generator: rng) * (1.0 / Double(3 * cin).squareRoot())
+            let b = try Tensor.randn([cout], generator: rng)
+            let packed = try Functional.prepackConv2d(w, padding: (1, 1))
+            let wino = try [2, 4].map { try Functional.winogradConv2dWeight(w, tileSize: $0) }
+            let reference = try Functional.conv2d(x.to(dtype: .f64), weight: w.to(dtype: .f64), bias: b.to(dtype: .f64),
+                                                  padding: (1, 1))
+            func error(_ y: Tensor) throws -> Double {
+                try (y.to(dtype: .f64) - reference).abs().max().item() / reference.abs().max().item()
+            }
+            let direct = { try Functional.conv2d(x, prepacked: packed, bias: b) }
+            let f2 = { try Functional.conv2d(x, winograd: wino[0], bias: b) }
+            let f4 = { try Functional.conv2d(x, winograd: wino[1], bias: b) }
+            let errors = try [direct(), f2(), f4()].map(error)
+            var best = [Double.infinity, .infinity, .infinity]
+            for _ in 0..<iterations {
+                for (k, f) in [direct, f2, f4].enumerated() { best[k] = min(best[k], try time(f)) }
+            }
+            let gflop = 2.0 * Double(batch * size * size * cin * cout * 9) / 1e9
+            print("{\"impl\": \"conv-layer\", \"in\": \(cin), \"out\": \(cout), \"size\": \(size), \"batch\": \(batch), \"gflop\": \(gflop), \"direct_s\": \(best[0]), \"f2_s\": \(best[1]), \"f4_s\": \(best[2]), \"direct_err\": \(errors[0]), \"f2_err\": \(errors[1]), \"f4_err\": \(errors[2]), \"threads\": \(Torch.threadCount)}")
+            fflush(stdout)
+        }
     }
 
     /// Best of three timed 2048^2 float32 matmuls, FLOP/s (the benchmark's peak matrix-multiply rate).

@@ -341,6 +341,17 @@ int ct_reducer_set_communication(bool enabled);
 // repeated gradient (cumulative since creation).
 int ct_reducer_stats(ct_reducer reducer, int64_t *stats);
 
+// ---- w18 (issue #18): Winograd 3x3 convolution for inference ----
+// F(m x m, 3 x 3) Winograd convolution (m = 2 or 4; tiles of (m + 2)^2) for a stride-1, pad-1, 3x3
+// convolution of CPU float32 tensors, no autograd. The (m + 2)^2 per-position products are one batched
+// sgemm (at::bmm); the input and output transforms are single passes over the data. m = 2 needs 2.25x
+// fewer multiplies than direct convolution, m = 4 needs 4x fewer with larger rounding error.
+// The transformed weight of w [out, in, 3, 3]: [(m + 2)^2, out, in], computed in float64, stored float32.
+ct_tensor ct_winograd_weight(ct_tensor w, int64_t m);
+// conv2d(x, w, b, stride 1, padding 1) of a dense CPU float32 x [n, in, h, w] with u from
+// ct_winograd_weight(w, m) (bias optional, [out]).
+ct_tensor ct_conv2d_winograd(ct_tensor x, ct_tensor u, ct_tensor b, int64_t m);
+
 #ifdef __cplusplus
 }
 #endif
