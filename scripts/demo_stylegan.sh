@@ -48,7 +48,7 @@ run() {
     DEEPI2I_THREADS=1 $NICE $B train --out "$name" "$@"
 }
 # Training seeds: the runs of seed 0 are transfer/ and scratch/, those of seed S transfer-seedS/ and scratch-seedS/.
-SEEDS=${SEEDS:-0 1}
+SEEDS=${SEEDS:-0 1 2}
 runs=()
 for seed in $SEEDS; do
     suffix=$([ "$seed" = 0 ] && echo "" || echo "-seed$seed")
@@ -64,10 +64,16 @@ done
 
 # 3. FID/KID (EfficientNet-Lite0 features) and mask-IoU of the final models: 100 translations of the 100
 # test cats (one z each) against the 100 real test dogs, evaluation seed 0.
-# source-g (transfer's starting point: the source's G with a fresh A) is the baseline.
+# source-g (transfer's starting point: the source's G with a fresh A) is the baseline. Evaluation seed 1
+# (other z for each cat) goes to eval-NAME-e1, for the evaluation's own noise.
 for name in source-g "${runs[@]}"; do
     model=$([ "$name" = source-g ] && echo source-g || echo "$name/model")
-    [ -f "eval-$name/metrics.json" ] || DEEPI2I_THREADS=1 $NICE $B evaluate --model "$model" --data animal32 \
-        --target dog --input cat --metrics mfid,mkid,mask-iou --per-class 100 --seed 0 --out "eval-$name" --overwrite
+    for es in 0 1; do
+        out=eval-$name$([ "$es" = 0 ] && echo "" || echo "-e$es")
+        [ -f "$out/metrics.json" ] || DEEPI2I_THREADS=1 $NICE $B evaluate --model "$model" --data animal32 \
+            --target dog --input cat --metrics mfid,mkid,mask-iou --per-class 100 --seed "$es" --out "$out" --overwrite
+    done
 done
 grep -H -E "^\| (mFID|mKID|mask-IoU) " eval-*/report.md
+# Real-vs-real anchors at the same sample size (100 train vs 100 test dogs; test cats vs test dogs).
+$NICE $PY "$ROOT/scripts/real_fid_anchor.py" animal32 cat dog
