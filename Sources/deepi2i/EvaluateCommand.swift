@@ -14,7 +14,8 @@ struct EvaluateCommand: ParsableCommand {
         images (--classifier). FC: accuracy on real test images of a classifier trained on the translations. \
         Writes metrics.json, report.md and per-class bar charts to --out. \
         A StyleGAN model translates into one target domain (--target, a dataset class; default the domain the \
-        model records): mFID/mKID are then its FID/KID, RC and mask-IoU apply, FC (which needs two target classes) does not.
+        model records) from the test images of its input domain (--input; default every other class): mFID/mKID are \
+        then its FID/KID, RC and mask-IoU apply, FC (which needs two target classes) does not.
         """
     )
 
@@ -22,6 +23,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Packed dataset folder; its test split is used.") var data: String
     @Option(help: "Translations per target class.") var perClass = 50
     @Option(help: "StyleGAN: the dataset class (name or index) that is the model's target domain.") var target: String?
+    @Option(help: "StyleGAN: the dataset class (name or index) whose test images are translated, the model's input domain (default: every class but the target).")
+    var input: String?
     @Option(help: "Feature extractor for FID/KID: \(FeatureKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var features: FeatureKind = .efficientnetLite0
     @Option(help: "Classifier directory (deepi2i train-classifier): RC, and --features classifier.") var classifier: String?
@@ -76,15 +79,24 @@ struct EvaluateCommand: ParsableCommand {
         if let fcIterations { options.fcIterations = fcIterations }
         if let fcArch { options.fcArch = fcArch }
         let context: EvaluationContext
+        var description = model
         if family == ModelFamily.stylegan {
             let translator = try StyleGANTranslator.load(URL(fileURLWithPath: model), device: device)
             let classNames = dataset.manifest.classNames
             guard let targetText = target ?? (classNames.contains(translator.targetName) ? translator.targetName : nil) else {
                 throw ValidationError("this StyleGAN model records no target domain among the dataset's classes (\(classNames.joined(separator: ", "))): name it with --target")
             }
-            guard let targetClass = Int(targetText).flatMap({ classNames.indices.contains($0) ? $0 : nil })
-                ?? classNames.firstIndex(where: { $0.lowercased() == targetText.lowercased() }) else {
-                throw ValidationError("--target '\(targetText)' is not a class of the dataset (\(classNames.joined(separator: ", ")))")
+            func datasetClass(_ text: String, option: String) throws -> Int {
+                guard let index = Int(text).flatMap({ classNames.indices.contains($0) ? $0 : nil })
+                    ?? classNames.firstIndex(where: { $0.lowercased() == text.lowercased() }) else {
+                    throw ValidationError("\(option) '\(text)' is not a class of the dataset (\(classNames.joined(separator: ", ")))")
+                }
+                return index
+            }
+            let targetClass = try datasetClass(targetText, option: "--target")
+            let inputClass = try input.map { try datasetClass($0, option: "--input") }
+            if inputClass == targetClass {
+                throw ValidationError("--input and --target are the same class ('\(classNames[targetClass])')")
             }
             // Noise maps from their own seeded stream: the result is a function of --seed.
             let noise = try RandomGenerator(seed: options.seed &+ 0x5347)
@@ -92,17 +104,19 @@ struct EvaluateCommand: ParsableCommand {
                                                 device: translator.device) { x, _, z in
                 try translator.translate(x, z: z, noise: noise)
             }
-            context = try EvaluationContext(translator: evaluated, targets: [targetClass], dataset: dataset, extractor: extractor,
-                                            classifier: loadedClassifier, options: options, progress: { printError("[evaluate] \($0)") })
+            context = try EvaluationContext(translator: evaluated, targets: [targetClass], sources: inputClass.map { [$0] },
+                                            dataset: dataset, extractor: extractor, classifier: loadedClassifier,
+                                            options: options, progress: { printError("[evaluate] \($0)") })
+            if let inputClass { description += " (inputs: test images of '\(classNames[inputClass])')" }
         } else {
-            guard target == nil else {
-                throw ValidationError("--target is for a one-domain StyleGAN model; a BigGAN model is evaluated on every class")
+            guard target == nil, input == nil else {
+                throw ValidationError("--target and --input are for a one-domain StyleGAN model; a BigGAN model is evaluated on every class")
             }
             let (deepi2i, _) = try ModelDirectory.load(URL(fileURLWithPath: model), networks: .translation, device: device)
             context = try EvaluationContext(model: deepi2i, dataset: dataset, extractor: extractor, classifier: loadedClassifier,
                                             options: options, progress: { printError("[evaluate] \($0)") })
         }
-        let report = try Evaluation.run(context, metrics: names, modelDescription: model)
+        let report = try Evaluation.run(context, metrics: names, modelDescription: description)
         let written = try Evaluation.write(report, to: URL(fileURLWithPath: out), log: printError)
         for metric in report.metrics { print("\(metric.name): \(String(format: "%.5f", metric.value))") }
         print("features: \(report.featureExtractor ?? "none")")

@@ -91,7 +91,18 @@ final class StyleGANUseCLITests: XCTestCase {
         try expectFailure(["evaluate", "--model", model, "--data", ds, "--target", "unicorn", "--metrics", "mask-iou", "--out", out + "3"],
                           mentions: ["--target 'unicorn' is not a class"])
         try expectFailure(["evaluate", "--model", dir.appendingPathComponent("model").path, "--data", ds, "--target", "dog",
-                           "--out", out + "4"], mentions: ["--target is for a one-domain StyleGAN model"])
+                           "--out", out + "4"], mentions: ["--target and --input are for a one-domain StyleGAN model"])
+        // --input: only that class's test images are translated, and the report says so.
+        let cats = dir.appendingPathComponent("eval-cats").path
+        let r5 = try CLI.run(["evaluate", "--model", model, "--data", ds, "--input", "cat", "--metrics", "mask-iou", "--per-class", "3",
+                              "--out", cats])
+        XCTAssertEqual(r5.status, 0, r5.stderr)
+        let report = try String(contentsOfFile: cats + "/report.md", encoding: .utf8)
+        XCTAssertTrue(report.contains("(inputs: test images of 'cat')"), report)
+        try expectFailure(["evaluate", "--model", model, "--data", ds, "--input", "unicorn", "--metrics", "mask-iou", "--out", out + "5"],
+                          mentions: ["--input 'unicorn' is not a class"])
+        try expectFailure(["evaluate", "--model", model, "--data", ds, "--input", "dog", "--metrics", "mask-iou", "--out", out + "6"],
+                          mentions: ["--input and --target are the same class ('dog')"])
     }
 
     func testOptionsAndDirectoriesOfTheOtherFamily() throws {

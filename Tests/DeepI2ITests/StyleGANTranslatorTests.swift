@@ -146,6 +146,19 @@ final class StyleGANTranslatorTests: XCTestCase {
         XCTAssertThrowsError(try Evaluation.run(c, metrics: ["fc"], modelDescription: "x")) {
             XCTAssertTrue("\($0)".contains("at least two target classes"), "\($0)")
         }
+        // With input classes, the sources are test images of those classes only.
+        let noise = try RandomGenerator(seed: 9)
+        let evaluated = EvaluatedTranslator(resolution: 128, zDim: t.config.codeDim, device: .cpu) { x, _, z in
+            try t.translate(x, z: z, noise: noise)
+        }
+        let cats = try EvaluationContext(translator: evaluated, targets: [4], sources: [2], dataset: dataset, extractor: nil, options: options)
+        let catSources = try cats.translationSources()[0]
+        XCTAssertEqual(catSources.count, 4)
+        XCTAssertTrue(catSources.allSatisfy { dataset.labels[$0] == 2 }, "\(catSources.map { dataset.labels[$0] })")
+        XCTAssertThrowsError(try EvaluationContext(translator: evaluated, targets: [4], sources: [99], dataset: dataset,
+                                                   extractor: nil, options: options)) {
+            XCTAssertTrue("\($0)".contains("input classes [99] are not classes"), "\($0)")
+        }
     }
 }
 

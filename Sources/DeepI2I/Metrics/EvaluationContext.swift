@@ -34,6 +34,9 @@ public final class EvaluationContext {
     /// The dataset classes translated into, in the order of `translations()` and `realImages()`: every
     /// class for a BigGAN model, the one target domain for a StyleGAN model.
     public let targets: [Int]
+    /// The dataset classes whose test images are translated (a StyleGAN model's input domain), or nil:
+    /// every class but the target.
+    public let sourceClasses: [Int]?
     public let dataset: PackedDataset
     public let extractor: FeatureExtractor?
     public let classifier: (model: ResNetClassifier, config: ClassifierDirectory.Config)?
@@ -59,12 +62,22 @@ public final class EvaluationContext {
                       extractor: extractor, classifier: classifier, options: options, progress: progress)
     }
 
-    /// A model that translates into `targets` (dataset class indices) only, e.g. a StyleGAN model's one domain.
-    public init(translator: EvaluatedTranslator, targets: [Int], dataset: PackedDataset, extractor: FeatureExtractor?,
-                classifier: (model: ResNetClassifier, config: ClassifierDirectory.Config)? = nil,
+    /// A model that translates into `targets` (dataset class indices) only, e.g. a StyleGAN model's one domain;
+    /// `sources` (dataset class indices) restricts the translated test images to those classes (its input domain).
+    public init(translator: EvaluatedTranslator, targets: [Int], sources: [Int]? = nil, dataset: PackedDataset,
+                extractor: FeatureExtractor?, classifier: (model: ResNetClassifier, config: ClassifierDirectory.Config)? = nil,
                 options: EvaluationOptions, progress: @escaping (String) -> Void = { _ in }) throws {
         guard !targets.isEmpty, targets.allSatisfy({ (0..<dataset.classCount).contains($0) }) else {
             throw EvaluationError.invalidArgument("target classes \(targets) are not classes of the dataset (0..<\(dataset.classCount))")
+        }
+        if let sources {
+            guard !sources.isEmpty, sources.allSatisfy({ (0..<dataset.classCount).contains($0) }) else {
+                throw EvaluationError.invalidArgument("input classes \(sources) are not classes of the dataset (0..<\(dataset.classCount))")
+            }
+            let names = sources.map { dataset.manifest.classNames[$0] }.joined(separator: ", ")
+            guard dataset.indices(.test).contains(where: { sources.contains(dataset.labels[$0]) }) else {
+                throw EvaluationError.invalidArgument("the input classes (\(names)) have no test images in \(dataset.url.path)")
+            }
         }
         guard dataset.resolution == translator.resolution else {
             throw EvaluationError.invalidArgument("the dataset is \(dataset.resolution) px, the model translates \(translator.resolution) px images")
@@ -76,6 +89,7 @@ public final class EvaluationContext {
         }
         self.translator = translator
         self.targets = targets
+        self.sourceClasses = sources
         self.dataset = dataset
         self.extractor = extractor
         self.classifier = classifier
@@ -87,8 +101,8 @@ public final class EvaluationContext {
     public var classNames: [String] { targets.map { dataset.manifest.classNames[$0] } }
     public var device: Device { translator.device }
 
-    /// Per target class: `perClass` translations [N, 3, R, R] of test images from the other classes
-    /// (cycled in a seeded order), each with its own seeded z. Deterministic for a seed and
+    /// Per target class: `perClass` translations [N, 3, R, R] of test images from the other classes, or from
+    /// `sourceClasses` when given (cycled in a seeded order), each with its own seeded z. Deterministic for a seed and
     /// independent of the batch size.
     public func translations() throws -> [Tensor] {
         if let translationCache { return translationCache }
@@ -97,7 +111,7 @@ public final class EvaluationContext {
         var out: [Tensor] = []
         var allSources: [[Int]] = []
         for (position, target) in targets.enumerated() {
-            var sources = testIndices.filter { dataset.labels[$0] != target }
+            var sources = testIndices.filter { sourceClasses?.contains(dataset.labels[$0]) ?? (dataset.labels[$0] != target) }
             if sources.isEmpty { sources = testIndices }
             var rng = SplitMix64(seed: options.seed, stream: UInt64(target))
             rng.shuffle(&sources)
