@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Checks that every ct_* function defined in Sources/CTorch/ctorch.cpp names its parameters exactly as
+"""Checks that every ct_* function defined in Sources/CTorch/*.cpp names its parameters exactly as
 its declaration in Sources/CTorch/include/ctorch.h does (the header's names are the documented ones).
 
 Regex-based: comments and preprocessor lines are stripped, then `ct_name(params);` is a declaration and
 `ct_name(params) {` a definition. Exits 1 listing every mismatch (and every function declared but not
 defined or defined but not declared), 0 when all agree.
 
-Usage: python3 scripts/check_shim_names.py [HEADER CPP]   (defaults relative to the repository root)
+Usage: python3 scripts/check_shim_names.py [HEADER CPP...]   (defaults: the header and every .cpp of Sources/CTorch)
 """
 import re
 import sys
@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = ROOT / "Sources/CTorch/include/ctorch.h"
-SOURCE = ROOT / "Sources/CTorch/ctorch.cpp"
+SOURCES = sorted((ROOT / "Sources/CTorch").glob("*.cpp"))
 
 FUNCTION = re.compile(r"\b(ct_\w+)\s*\(([^()]*)\)\s*([;{])")
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
@@ -53,9 +53,12 @@ def functions(path, terminator):
 
 
 def main(argv):
-    header, source = (Path(argv[1]), Path(argv[2])) if len(argv) == 3 else (HEADER, SOURCE)
+    header, sources = (Path(argv[1]), [Path(a) for a in argv[2:]]) if len(argv) >= 3 else (HEADER, SOURCES)
     declared = functions(header, ";")
-    defined = functions(source, "{")
+    defined = {}
+    for source in sources:
+        defined.update(functions(source, "{"))
+    source_names = ", ".join(source.name for source in sources)
     if not declared or not defined:
         print(f"check_shim_names: found {len(declared)} declarations and {len(defined)} definitions; "
               "the patterns no longer match the files", file=sys.stderr)
@@ -63,13 +66,13 @@ def main(argv):
     problems = []
     for name in sorted(set(declared) | set(defined)):
         if name not in defined:
-            problems.append(f"{name}: declared in {header.name} but not defined in {source.name}")
+            problems.append(f"{name}: declared in {header.name} but not defined in {source_names}")
         elif name not in declared:
-            problems.append(f"{name}: defined in {source.name} but not declared in {header.name}")
+            problems.append(f"{name}: defined in {source_names} but not declared in {header.name}")
         elif declared[name] != defined[name]:
             problems.append(f"{name}: header ({', '.join(declared[name])}) != definition ({', '.join(defined[name])})")
     if problems:
-        print(f"{len(problems)} ct_* functions disagree between {header.name} and {source.name}:", file=sys.stderr)
+        print(f"{len(problems)} ct_* functions disagree between {header.name} and {source_names}:", file=sys.stderr)
         for problem in problems:
             print("  " + problem, file=sys.stderr)
         return 1

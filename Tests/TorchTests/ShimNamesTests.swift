@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// The C shim's definitions name their parameters as its header does (scripts/check_shim_names.py), and
+/// The C shim's definitions (every .cpp of Sources/CTorch) name their parameters as its header does (scripts/check_shim_names.py), and
 /// the check notices when one drifts.
 final class ShimNamesTests: XCTestCase {
     static let repository: URL = {
@@ -14,7 +14,8 @@ final class ShimNamesTests: XCTestCase {
     }()
 
     static let header = repository.appendingPathComponent("Sources/CTorch/include/ctorch.h")
-    static let source = repository.appendingPathComponent("Sources/CTorch/ctorch.cpp")
+    static let sources = ((try? FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("Sources/CTorch").path)) ?? [])
+        .filter { $0.hasSuffix(".cpp") }.sorted().map { repository.appendingPathComponent("Sources/CTorch/\($0)") }
 
     /// Runs the check from the repository root; returns its exit status and output.
     func check(_ arguments: [String] = []) throws -> (status: Int32, output: String) {
@@ -49,7 +50,7 @@ final class ShimNamesTests: XCTestCase {
         let drifted = folder.appendingPathComponent("ctorch.h")
         try header.replacingOccurrences(of: declaration, with: "ct_tensor ct_flatten(ct_tensor t, int64_t first, int64_t end);")
             .write(to: drifted, atomically: true, encoding: .utf8)
-        let (status, output) = try check([drifted.path, Self.source.path])
+        let (status, output) = try check([drifted.path] + Self.sources.map(\.path))
         XCTAssertEqual(status, 1, output)
         XCTAssertTrue(output.contains("ct_flatten: header (t, first, end) != definition (t, start, end)"), output)
         XCTAssertTrue(output.contains("1 ct_* functions disagree"), output)

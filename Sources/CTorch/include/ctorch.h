@@ -29,6 +29,18 @@ int ct_set_grad_enabled(bool enabled); // returns the previous state (0/1), -1 o
 int ct_is_grad_enabled(void);
 int ct_cuda_synchronize(int device);
 
+// CPU caching allocator (cpu_caching_allocator.cpp): installed as libtorch's CPU allocator when the
+// shim loads, unless DEEPI2I_CPU_CACHE=0. Freed blocks of 1 MiB or more are kept (in size classes of
+// 1/8 power-of-two steps) and reused, instead of going back to the kernel and being zero-filled again
+// on the next use; at most DEEPI2I_CPU_CACHE_MIB idle (default: half the physical memory).
+int ct_cpu_cache_enabled(void);
+// out[0] hits, [1] misses (cumulative), [2] idle cached bytes, [3] bytes in use, [4] the idle limit.
+int ct_cpu_cache_stats(int64_t *out);
+// Frees every idle block.
+int ct_cpu_cache_empty(void);
+// Sets the idle limit, freeing idle blocks above it.
+int ct_cpu_cache_set_limit(uint64_t bytes);
+
 // Generators (CPU). State is a uint8 tensor, so it can be saved with the weights.
 ct_generator ct_generator_new(uint64_t seed);
 void ct_generator_free(ct_generator g);
