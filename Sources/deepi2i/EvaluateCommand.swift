@@ -14,7 +14,7 @@ struct EvaluateCommand: ParsableCommand {
         images (--classifier). FC: accuracy on real test images of a classifier trained on the translations. \
         Writes metrics.json, report.md and per-class bar charts to --out. \
         A StyleGAN model translates into one target domain (--target, a dataset class; default the domain the \
-        model records) from the test images of its input domain (--input; default every other class): mFID/mKID are \
+        model records) from the test images of its input domain (--input; default the one the model records, else every other class): mFID/mKID are \
         then its FID/KID, RC and mask-IoU apply, FC (which needs two target classes) does not.
         """
     )
@@ -23,7 +23,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Packed dataset folder; its test split is used.") var data: String
     @Option(help: "Translations per target class.") var perClass = 50
     @Option(help: "StyleGAN: the dataset class (name or index) that is the model's target domain.") var target: String?
-    @Option(help: "StyleGAN: the dataset class (name or index) whose test images are translated, the model's input domain (default: every class but the target).")
+    @Option(help: "StyleGAN: the dataset class (name or index) whose test images are translated, the model's input domain (default: the one the model records, else every class but the target).")
     var input: String?
     @Option(help: "Feature extractor for FID/KID: \(FeatureKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var features: FeatureKind = .efficientnetLite0
@@ -94,7 +94,9 @@ struct EvaluateCommand: ParsableCommand {
                 return index
             }
             let targetClass = try datasetClass(targetText, option: "--target")
-            let inputClass = try input.map { try datasetClass($0, option: "--input") }
+            // The input domain: --input, else the one the model records when the dataset has that class.
+            let recordedInput = translator.inputName.flatMap { name in classNames.contains(name) ? name : nil }
+            let inputClass = try (input ?? recordedInput).map { try datasetClass($0, option: "--input") }
             if inputClass == targetClass {
                 throw ValidationError("--input and --target are the same class ('\(classNames[targetClass])')")
             }

@@ -41,6 +41,9 @@ final class StyleGANTrainCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("DeepI2I-StyleGAN"), r.stdout)
         let config = try String(contentsOfFile: run + "/model/config.json", encoding: .utf8)
         XCTAssertTrue(config.contains("\"family\" : \"stylegan\""), config)
+        // The model records its domains, so that evaluate and translate need not be told them again.
+        XCTAssertTrue(config.contains("\"target\" : \"dog\""), config)
+        XCTAssertTrue(config.contains("\"input\" : \"cat\""), config)
         let record = try String(contentsOfFile: run + "/run.json", encoding: .utf8)
         XCTAssertTrue(record.contains("\"mappingLRMultiplier\" : 0.01"), record)
 

@@ -99,6 +99,19 @@ final class StyleGANUseCLITests: XCTestCase {
         XCTAssertEqual(r5.status, 0, r5.stderr)
         let report = try String(contentsOfFile: cats + "/report.md", encoding: .utf8)
         XCTAssertTrue(report.contains("(inputs: test images of 'cat')"), report)
+        // Without --input, the input domain the model records is used (a trained model records it).
+        let recorded = dir.appendingPathComponent("model-records-cat")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: model), to: recorded)
+        let configURL = recorded.appendingPathComponent("config.json")
+        var document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+        document["input"] = "cat"
+        try JSONSerialization.data(withJSONObject: document).write(to: configURL)
+        let catsByDefault = dir.appendingPathComponent("eval-recorded").path
+        let r6 = try CLI.run(["evaluate", "--model", recorded.path, "--data", ds, "--metrics", "mask-iou", "--per-class", "3",
+                              "--out", catsByDefault])
+        XCTAssertEqual(r6.status, 0, r6.stderr)
+        let recordedReport = try String(contentsOfFile: catsByDefault + "/report.md", encoding: .utf8)
+        XCTAssertTrue(recordedReport.contains("(inputs: test images of 'cat')"), recordedReport)
         try expectFailure(["evaluate", "--model", model, "--data", ds, "--input", "unicorn", "--metrics", "mask-iou", "--out", out + "5"],
                           mentions: ["--input 'unicorn' is not a class"])
         try expectFailure(["evaluate", "--model", model, "--data", ds, "--input", "dog", "--metrics", "mask-iou", "--out", out + "6"],

@@ -14,13 +14,16 @@ public enum StyleGANModelDirectory {
         public var provenance: [String: String]
         /// The target domain's name (the one class a StyleGAN model translates into), when known.
         public var target: String? = nil
+        /// The input domain's name (the class it was trained to translate from), when known.
+        public var input: String? = nil
     }
 
     public static func save(_ model: StyleGANModel, to dir: URL, provenance: [String: String] = [:],
-                            target: String? = nil) throws {
+                            target: String? = nil, input: String? = nil) throws {
         try AtomicDirectory.write(dir) { tmp in
             let doc = Document(format: ModelDirectory.format, version: ModelDirectory.version, family: family,
-                               stylegan: model.config, provenance: provenance, target: target)
+                               stylegan: model.config, provenance: provenance, target: target,
+                               input: input)
             try AtomicDirectory.writeJSON(doc, to: ModelDirectory.configURL(tmp))
             for (name, network) in model.networks {
                 try network.save(to: tmp.appendingPathComponent("\(name).safetensors"))

@@ -210,7 +210,7 @@ public final class StyleGANTraining: TrainingFamily {
     public func writeWeights(into checkpoint: URL, iteration: Int) throws {
         try StyleGANRunFiles.write(model: model, generator: generator, into: checkpoint, provenance: [
             "source": "deepi2i train", "iteration": String(iteration), "iterations": String(trainedBefore + iteration),
-        ])
+        ], target: config.target.className, input: config.input.className)
     }
 
     public func loadWeights(from checkpoint: URL) throws {
@@ -234,7 +234,7 @@ public final class StyleGANTraining: TrainingFamily {
     public func writeProduct(_ run: RunLayout, from checkpoint: URL, iteration: Int) throws {
         try StyleGANModelDirectory.save(model, to: run.root.appendingPathComponent("model"), provenance: [
             "source": "deepi2i train", "iterations": String(trainedBefore + iteration), "run": run.root.path,
-        ])
+        ], target: config.target.className, input: config.input.className)
     }
 
     public func runRecord(resumedFrom: String?) -> any Encodable {
@@ -253,8 +253,9 @@ enum StyleGANRunFiles {
     static let sampleColumns = 4
 
     static func write(model: StyleGANModel, generator: StyledGenerator, into checkpoint: URL,
-                      provenance: [String: String]) throws {
-        try StyleGANModelDirectory.save(model, to: checkpoint.appendingPathComponent("model"), provenance: provenance)
+                      provenance: [String: String], target: String? = nil, input: String? = nil) throws {
+        try StyleGANModelDirectory.save(model, to: checkpoint.appendingPathComponent("model"), provenance: provenance,
+                                        target: target, input: input)
         try generator.save(to: checkpoint.appendingPathComponent(trainedGenerator))
     }
 

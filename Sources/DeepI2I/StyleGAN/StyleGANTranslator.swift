@@ -13,6 +13,8 @@ public final class StyleGANTranslator {
     public let model: StyleGANModel
     /// The target domain's name ("target" when the model directory records none).
     public let targetName: String
+    /// The input domain the model was trained on (a class name), when its directory records one.
+    public let inputName: String?
     public let device: Device
     private var meanStyleCache: Tensor?
 
@@ -32,10 +34,11 @@ public final class StyleGANTranslator {
         }
     }
 
-    public init(model: StyleGANModel, targetName: String? = nil, device: Device = .cpu) throws {
+    public init(model: StyleGANModel, targetName: String? = nil, inputName: String? = nil, device: Device = .cpu) throws {
         try Self.requireTranslatable(resolution: model.config.resolution)
         self.model = model
         self.targetName = targetName ?? "target"
+        self.inputName = inputName
         self.device = device
         for (_, network) in model.networks {
             try network.to(device)
@@ -46,7 +49,7 @@ public final class StyleGANTranslator {
     /// Loads E, A and G of a StyleGAN model directory.
     public static func load(_ dir: URL, device: Device = .cpu) throws -> StyleGANTranslator {
         let (model, document) = try StyleGANModelDirectory.load(dir)
-        return try StyleGANTranslator(model: model, targetName: document.target, device: device)
+        return try StyleGANTranslator(model: model, targetName: document.target, inputName: document.input, device: device)
     }
 
     public var config: StyleGANConfig { model.config }
