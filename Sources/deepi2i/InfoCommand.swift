@@ -19,8 +19,8 @@ struct InfoCommand: ParsableCommand {
               ? "CUDA: built in (libtorch_cuda linked); " + (Torch.cudaDeviceCount > 0 ? "\(Torch.cudaDeviceCount) device(s) available" : "unavailable here (no CUDA device or driver)")
               : "CUDA: not built in (CPU libtorch)")
         print(CPUCache.isEnabled
-              ? "CPU caching allocator: on (idle blocks up to \(CPUCache.statistics.idleLimit >> 20) MiB; DEEPI2I_CPU_CACHE=0 turns it off)"
-              : "CPU caching allocator: off")
+              ? "CPU memory reuse: on (free heap memory kept \(CPUCache.statistics.trimLimit.map { "up to \($0 >> 20) MiB" } ?? "without limit"); DEEPI2I_CPU_CACHE=0 turns it off)"
+              : "CPU memory reuse: off")
         let config = try ModelConfig(resolution: resolution, channels: channels, classCount: classes)
         let model = try DeepI2IModel(config: config)
         for (name, network) in model.networks {

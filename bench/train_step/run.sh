@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Training-step throughput: deepi2i (Swift over libtorch) vs the same step in PyTorch 1.13 (same libtorch),
 # interleaved ROUNDS times so both see the same machine load. Usage: bench/train_step/run.sh [ROUNDS]
-# NOCACHE=1 adds deepi2i with its caching CPU allocator off (DEEPI2I_CPU_CACHE=0, libtorch's default
+# NOCACHE=1 adds deepi2i with its CPU memory reuse off (DEEPI2I_CPU_CACHE=0: glibc malloc as libtorch and PyTorch
 # allocator, which PyTorch uses) to every round; PYTORCH=0 leaves PyTorch out (its script is 32 px only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,5 +29,5 @@ for impl in ('swift', 'swift-nocache', 'pytorch'):
     res[impl] = statistics.median(x['it_per_s'] for x in r)
     print(f"{impl:13} {res[impl]:14.3f} {len(r):5d} {max(x['vmhwm_kb'] for x in r) / 1024:13.1f} {r[0]['threads']}")
 if 'pytorch' in res: print(f"swift / pytorch speed: {res['swift'] / res['pytorch']:.3f}")
-if 'swift-nocache' in res: print(f"caching allocator speed-up: {res['swift'] / res['swift-nocache']:.3f}")
+if 'swift-nocache' in res: print(f"CPU memory reuse speed-up: {res['swift'] / res['swift-nocache']:.3f}")
 PY

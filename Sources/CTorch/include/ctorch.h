@@ -29,16 +29,17 @@ int ct_set_grad_enabled(bool enabled); // returns the previous state (0/1), -1 o
 int ct_is_grad_enabled(void);
 int ct_cuda_synchronize(int device);
 
-// CPU caching allocator (cpu_caching_allocator.cpp): installed as libtorch's CPU allocator when the
-// shim loads, unless DEEPI2I_CPU_CACHE=0. Freed blocks of 1 MiB or more are kept (in size classes of
-// 1/8 power-of-two steps) and reused, instead of going back to the kernel and being zero-filled again
-// on the next use; at most DEEPI2I_CPU_CACHE_MIB idle (default: half the physical memory).
+// CPU memory (cpu_memory.cpp): unless DEEPI2I_CPU_CACHE=0, the shim sets glibc malloc up when it loads
+// so that freed tensor memory stays in the process for reuse instead of going back to the kernel and
+// being zero-filled again on the next use: one arena for all threads (the main heap), no mmap'ed blocks,
+// and free memory at the heap's top returned only above DEEPI2I_CPU_CACHE_MIB (default: never).
 int ct_cpu_cache_enabled(void);
-// out[0] hits, [1] misses (cumulative), [2] idle cached bytes, [3] bytes in use, [4] the idle limit.
+// out[0] heap bytes, [1] bytes in mmap'ed blocks, [2] heap bytes in use, [3] heap bytes free for reuse,
+// [4] the trim limit in bytes (-1: never, which every limit past 2 GiB means; 0 when off).
 int ct_cpu_cache_stats(int64_t *out);
-// Frees every idle block.
+// Returns the heap's free memory to the kernel (malloc_trim).
 int ct_cpu_cache_empty(void);
-// Sets the idle limit, freeing idle blocks above it.
+// Sets the trim limit: free memory at the heap's top above it goes back to the kernel.
 int ct_cpu_cache_set_limit(uint64_t bytes);
 
 // Generators (CPU). State is a uint8 tensor, so it can be saved with the weights.
