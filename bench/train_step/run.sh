@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Training-step throughput: deepi2i (Swift over libtorch) vs the same step in PyTorch 1.13 (same libtorch),
 # interleaved ROUNDS times so both see the same machine load. Usage: bench/train_step/run.sh [ROUNDS]
-# NOCACHE=1 adds deepi2i with its CPU memory reuse off (DEEPI2I_CPU_CACHE=0: glibc malloc as libtorch and PyTorch
-# allocator, which PyTorch uses) to every round; PYTORCH=0 leaves PyTorch out (its script is 32 px only).
+# NOCACHE=1 adds deepi2i with its CPU memory reuse off (DEEPI2I_CPU_CACHE=0: plain glibc malloc, as PyTorch
+# uses) to every round; PYTORCH=0 leaves PyTorch out (its script is 32 px only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-3}
