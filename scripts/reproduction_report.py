@@ -176,6 +176,18 @@ def sheets(work, docs_dir, names):
 def status(work, runs):
     budget = open(os.path.join(work, "budget.txt")).read().strip() if os.path.exists(os.path.join(work, "budget.txt")) else "?"
     lines = [f"Work folder `{work}`, budget `{budget}`.", ""]
+    # Prerequisites: the source GAN (published as gan/gan.json when finished) and the RC classifier.
+    for name, marker in (("source GAN", "gan/gan.json"), ("classifier", "classifier/classifier.json")):
+        folder = os.path.join(work, os.path.dirname(marker))
+        if os.path.exists(os.path.join(work, marker)):
+            state = "finished"
+        elif os.path.isdir(folder):
+            ckpts = sorted(glob.glob(os.path.join(folder, "checkpoints", "*")))
+            state = f"started, last checkpoint {os.path.basename(ckpts[-1]) if ckpts else 'none yet'}"
+        else:
+            state = "not started"
+        lines.append(f"{name[0].upper() + name[1:]}: {state}.")
+    lines.append("")
     done, partial = [], []
     for d in sorted(glob.glob(os.path.join(work, "*-s[0-9]*"))):
         name = os.path.basename(d)
