@@ -236,3 +236,23 @@ public enum DistributedError: Error, CustomStringConvertible, Equatable {
 
     static func format(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String(s) }
 }
+
+extension DistributedEnvironment {
+    /// A port the kernel just handed out on 127.0.0.1, closed again so that rank 0's store can take it
+    /// (a single-node launcher's MASTER_PORT, and tests').
+    public static func freeLoopbackPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TorchError("freeLoopbackPort", "cannot open a socket") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else { throw TorchError("freeLoopbackPort", "cannot bind a port on 127.0.0.1") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}

@@ -109,20 +109,10 @@ enum Launcher {
         return pid
     }
 
-    /// A port the kernel just handed out on loopback (closed again for rank 0's store to take).
+    /// A free loopback port for rank 0's store.
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw CommandFailure("launcher: cannot open a socket to find a free port") }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        do { return try DistributedEnvironment.freeLoopbackPort() } catch {
+            throw CommandFailure("launcher: cannot find a free port on 127.0.0.1 (set MASTER_PORT)")
         }
-        guard ok else { throw CommandFailure("launcher: cannot find a free port on 127.0.0.1 (set MASTER_PORT)") }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }

@@ -9,7 +9,7 @@ import XCTest
 final class OverlappedLossScalerTests: XCTestCase {
     /// Each rank: w = ones(4), loss = sum(w * factor[rank]) scaled, one checked step.
     func runRanks(factors: [Double]) throws -> [(stepped: Bool, weights: [Float], steps: Int)] {
-        let port = Self.freePort()
+        let port = try DistributedEnvironment.freeLoopbackPort()
         let outcomes = Outcomes()
         let done = DispatchGroup()
         for rank in 0..<2 {
@@ -68,18 +68,5 @@ final class OverlappedLossScalerTests: XCTestCase {
             for v in r.weights { XCTAssertEqual(v, 0.9, accuracy: 1e-5) }
         }
         XCTAssertEqual(ranks[0].weights, ranks[1].weights)
-    }
-
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }

@@ -12,7 +12,7 @@ final class GradientReducerTests: XCTestCase {
     var unused: Tensor!, w1: Tensor!, w2: Tensor!, b: Tensor!, x: Tensor!
 
     override func setUpWithError() throws {
-        group = try ProcessGroup(DistributedEnvironment(rank: 0, worldSize: 1, masterPort: Self.freePort()), timeout: 30)
+        group = try ProcessGroup(DistributedEnvironment(rank: 0, worldSize: 1, masterPort: DistributedEnvironment.freeLoopbackPort()), timeout: 30)
         unused = try Tensor.randn([5]).requiresGrad(true)
         w1 = try Tensor.randn([4, 3]).requiresGrad(true)
         w2 = try Tensor.randn([3, 2]).requiresGrad(true)
@@ -100,18 +100,5 @@ final class GradientReducerTests: XCTestCase {
         try reducer.finalize()
         assertGrads(try grads(), local)
         XCTAssertFalse(w1.grad!.requiresGrad)
-    }
-
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }
