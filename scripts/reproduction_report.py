@@ -17,6 +17,7 @@ import math
 import os
 import re
 import shutil
+import subprocess
 import sys
 
 METRICS = [("mFID", "mFID", -1), ("mKID", "mKID", -1), ("RC", "RC", 1), ("FC", "FC", 1), ("mask-IoU", "mask-IoU", 1)]
@@ -108,6 +109,52 @@ def metric_table(runs, rows, metrics=("mFID", "mKID", "RC", "FC", "mask-IoU")):
         cells = [stat(runs, name, m).text(fmt_for(m)) for m in metrics]
         body += f"| {label} (`{name}`) | {paper} | {','.join(map(str, seeds)) or '-'} | " + " | ".join(cells) + " |\n"
     return head + body
+
+
+def plot(runs, rows, metrics, png, title):
+    """One gnuplot PNG per section: a panel per metric, a bar per variant at its mean over seeds, the seeds'
+    range as an error bar and each seed as a point. Returns False (and draws nothing) when gnuplot is missing
+    or no variant has finished."""
+    names = [(name, label) for name, label, _ in rows]
+    if not any(runs.get(name) for name, _ in names) or not shutil.which("gnuplot"):
+        return False
+    script = f"set terminal pngcairo size {380 * len(metrics) + 60},420 font ',10'\nset output '{png}'\n"
+    script += f"set multiplot layout 1,{len(metrics)} title \"{title}\"\n"
+    script += "set style fill solid 0.45 border -1\nset boxwidth 0.6\nset xtics rotate by -35 font ',9'\nset grid y\nset bmargin 5\n"
+    script += f"set xrange [-0.6:{len(names) - 0.4}]\n"
+    for metric in metrics:
+        better = "lower" if dict((m, s) for m, _, s in METRICS)[metric] < 0 else "higher"
+        means, seeds = [], []
+        for i, (name, _) in enumerate(names):
+            st = stat(runs, name, metric)
+            label = f'"{name}"'
+            if st.values:
+                means.append(f"{i} {st.mean} {label} {min(st.values)} {max(st.values)}")
+                seeds += [f"{i} {v}" for v in st.values]
+            else:
+                means.append(f"{i} NaN {label} NaN NaN")
+        script += f"$m << EOD\n" + "\n".join(means) + "\nEOD\n"
+        script += f"$s << EOD\n" + ("\n".join(seeds) or "0 NaN") + "\nEOD\n"
+        script += f"set title '{metric} ({better} is better)'\nset yrange [0:*]\n"
+        script += ("plot $m using 1:2:xtic(3) with boxes lc rgb '#1f77b4' notitle, "
+                   "$m using 1:2:4:5 with yerrorbars pt -1 lc rgb 'black' notitle, "
+                   "$s using 1:2 with points pt 7 ps 0.6 lc rgb '#d62728' notitle\n")
+    script += "unset multiplot\n"
+    result = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+    if result.returncode != 0:
+        print(f"gnuplot failed for {png}: {result.stderr.strip()}", file=sys.stderr)
+        return False
+    return True
+
+
+def plot_section(runs, docs_dir, images, slug, rows, metrics, title):
+    """The section's plot in docs/reproduction/, as a Markdown image line ('' when none was drawn)."""
+    if not images:
+        return ""
+    png = os.path.join(docs_dir, f"plot-{slug}.png")
+    if not plot(runs, rows, metrics, png, title):
+        return ""
+    return f"![{title}](reproduction/plot-{slug}.png)\n\n(bars: mean over seeds; error bars: the seeds' range; red points: the seeds)\n\n"
 
 
 def claims_table(runs, claims):
@@ -223,9 +270,11 @@ def main():
     md += "## 1. Adaptor and fusion levels (Figure 3)\n\n"
     md += ("The paper fuses 4 levels at 128 px (ResBlocks 3-6: widths 32, 16, 8, 4); at 64 px we have widths 16, 8, 4, "
            "i.e. the paper's w-4, w-5, w-6.\n\n")
-    md += metric_table(runs, [("full", "DeepI2I, all levels", "68.4"), ("noadaptor", "†DeepI2I, no adaptor", "92.0"),
-                              ("w16", "width 16 only (paper w-4)", "150.8"), ("w8", "width 8 only (paper w-5)", "156.4"),
-                              ("w4", "width 4 only (paper w-6)", "198.5")]) + "\n"
+    rows = [("full", "DeepI2I, all levels", "68.4"), ("noadaptor", "†DeepI2I, no adaptor", "92.0"),
+            ("w16", "width 16 only (paper w-4)", "150.8"), ("w8", "width 8 only (paper w-5)", "156.4"),
+            ("w4", "width 4 only (paper w-6)", "198.5")]
+    md += metric_table(runs, rows) + "\n"
+    md += plot_section(runs, docs_dir, images, "adaptor", rows, ["mFID", "RC", "mask-IoU"], "Adaptor and fusion levels")
     md += claims_table(runs, [
         ("adaptor helps", "full 68.4 < no adaptor 92.0", "full", "noadaptor", "mFID", "better"),
         ("all levels beat any single one", "68.4 < 150.8 (best single)", "full", "w16", "mFID", "better"),
@@ -239,9 +288,11 @@ def main():
     md += ("`t-XY`: networks X, Y transferred from the source GAN, the others random (same seed, same architecture); "
            "`t-none` is the scratch baseline with the same architecture, `full` transfers E, G and D. A non-transferred "
            "encoder trains (a frozen random one would feed noise).\n\n")
-    md += metric_table(runs, [("full", "E, G, D", "68.4"), ("t-none", "none (scratch)", "80.7"), ("t-G", "G", "276.4"),
-                              ("t-D", "D", "266.3"), ("t-GD", "G, D: *DeepI2I (E from scratch)", "167.2"),
-                              ("t-E", "E", "-"), ("t-ED", "E, D", "-"), ("t-EG", "E, G", "-")]) + "\n"
+    rows = [("full", "E, G, D", "68.4"), ("t-none", "none (scratch)", "80.7"), ("t-G", "G", "276.4"),
+            ("t-D", "D", "266.3"), ("t-GD", "G, D: *DeepI2I (E from scratch)", "167.2"),
+            ("t-E", "E", "-"), ("t-ED", "E, D", "-"), ("t-EG", "E, G", "-")]
+    md += metric_table(runs, rows) + "\n"
+    md += plot_section(runs, docs_dir, images, "transfer", rows, ["mFID", "RC", "mask-IoU"], "Partial transfer")
     md += claims_table(runs, [
         ("full transfer is best", "68.4 < 80.7 (scratch)", "full", "t-none", "mFID", "better"),
         ("", "68.4 < 167.2 (E scratch)", "full", "t-GD", "mFID", "better"),
@@ -256,8 +307,10 @@ def main():
            "StarGAN's 2-downsampling bottleneck; d3: widths 16, 8; `full` = d4: 16, 8, 4). G keeps its depth (it is "
            "transferred); its levels below the bottleneck get no encoder input. The paper's values are only in its "
            "figure; the text says more downsampling layers perform better.\n\n")
-    md += metric_table(runs, [("d2", "2 downsamplings (StarGAN-like)", "worse"), ("d3", "3 downsamplings", "-"),
-                              ("full", "4 downsamplings", "best")]) + "\n"
+    rows = [("d2", "2 downsamplings (StarGAN-like)", "worse"), ("d3", "3 downsamplings", "-"),
+            ("full", "4 downsamplings", "best")]
+    md += metric_table(runs, rows) + "\n"
+    md += plot_section(runs, docs_dir, images, "depth", rows, ["mFID", "RC", "mask-IoU"], "Depth of the bottleneck")
     md += claims_table(runs, [
         ("more downsampling layers are better", "deeper better", "full", "d3", "mFID", "better"),
         ("", "", "d3", "d2", "mFID", "better"),
@@ -268,7 +321,9 @@ def main():
     md += ("The paper shows (qualitatively) that without the reconstruction loss the input's structure is lost. We "
            "measure structure with mask-IoU (foreground IoU of input and translation). The paper's equation 3 is L1, "
            "the official code MSE (our default); it compares neither.\n\n")
-    md += metric_table(runs, [("full", "MSE (default)", "-"), ("rec-l1", "L1", "-"), ("rec-off", "off", "-")]) + "\n"
+    rows = [("full", "MSE (default)", "-"), ("rec-l1", "L1", "-"), ("rec-off", "off", "-")]
+    md += metric_table(runs, rows) + "\n"
+    md += plot_section(runs, docs_dir, images, "recon", rows, ["mask-IoU", "mFID", "RC"], "Reconstruction loss")
     md += claims_table(runs, [
         ("reconstruction keeps the structure", "structure lost without it", "full", "rec-off", "mask-IoU", "better"),
         ("", "", "rec-l1", "rec-off", "mask-IoU", "better"),
@@ -277,7 +332,9 @@ def main():
     md += "## 5. Data scarcity (Table 2)\n\n"
     md += ("`few-*`: the first FEW training images per class (see the budget), same test split; transfer against the "
            "same architecture from scratch (`--transfer none`), over several training seeds.\n\n")
-    md += metric_table(runs, [("few-transfer", "DeepI2I", "141.7"), ("few-scratch", "DeepI2I (scratch)", "280.3")]) + "\n"
+    rows = [("few-transfer", "DeepI2I", "141.7"), ("few-scratch", "DeepI2I (scratch)", "280.3")]
+    md += metric_table(runs, rows) + "\n"
+    md += plot_section(runs, docs_dir, images, "scarcity", rows, ["mFID", "mKID", "RC", "FC"], "Data scarcity")
     md += claims_table(runs, [
         ("transfer wins on little data", "mFID 141.7 < 280.3", "few-transfer", "few-scratch", "mFID", "better"),
         ("", "mKID 15.0 < 28.9", "few-transfer", "few-scratch", "mKID", "better"),

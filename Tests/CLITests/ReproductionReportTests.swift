@@ -1,0 +1,106 @@
+import Foundation
+import XCTest
+
+/// `scripts/reproduction_report.py` (issue #15) turns a study's per-seed metrics into verdicts: a
+/// difference within the seeds' range is a tie, one seed is marked as such, missing runs are pending, and a
+/// claim the numbers contradict says "no". Checked on a synthetic work folder with known numbers.
+final class ReproductionReportTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("ReproductionReportTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Writes eval/NAME-sSEED/metrics.json (RC, FC as fractions, as `deepi2i evaluate` writes them).
+    func evaluation(_ name: String, seed: Int, mFID: Double, rc: Double = 0.5, maskIoU: Double = 0.3) throws {
+        let dir = folder.appendingPathComponent("work/eval/\(name)-s\(seed)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("work/\(name)-s\(seed)/model"),
+                                                withIntermediateDirectories: true)
+        let summary: [String: Any] = ["summary": ["mFID": mFID, "mKID": mFID / 1000, "RC": rc, "FC": rc, "mask-IoU": maskIoU]]
+        try JSONSerialization.data(withJSONObject: summary).write(to: dir.appendingPathComponent("metrics.json"))
+    }
+
+    func report(_ extra: [String] = []) throws -> (status: Int32, output: String, markdown: String) {
+        let python = "/usr/bin/python3"
+        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no /usr/bin/python3") }
+        let out = folder.appendingPathComponent("docs/reproduction.md")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [CLI.root.appendingPathComponent("scripts/reproduction_report.py").path,
+                             folder.appendingPathComponent("work").path, out.path] + extra
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let markdown = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        return (process.terminationStatus, output, markdown)
+    }
+
+    /// The claims-table row comparing `a` with `b` on `metric`.
+    func row(_ markdown: String, _ metric: String, _ a: String, _ b: String) -> String? {
+        markdown.split(separator: "\n").map(String.init).first { $0.contains("| \(metric): \(a) ") && $0.contains(" vs \(b) ") }
+    }
+
+    func testVerdictsFollowTheSeedsSpread() throws {
+        try evaluation("full", seed: 0, mFID: 100)
+        try evaluation("full", seed: 1, mFID: 104)        // mean 102, range 4
+        try evaluation("noadaptor", seed: 0, mFID: 120)
+        try evaluation("noadaptor", seed: 1, mFID: 122)   // 18 worse than full: beyond the range
+        try evaluation("w16", seed: 0, mFID: 101)
+        try evaluation("w16", seed: 1, mFID: 103)         // 0 apart from full: a tie
+        try evaluation("w8", seed: 0, mFID: 150)          // one seed, but full's range decides
+        try evaluation("d3", seed: 0, mFID: 110)
+        try evaluation("d2", seed: 0, mFID: 130)          // one seed each: no spread at all
+        try evaluation("t-none", seed: 0, mFID: 90)
+        try evaluation("t-none", seed: 1, mFID: 91)       // scratch beats full transfer: contradicts the paper
+        let (status, output, md) = try report(["--no-images"])
+        XCTAssertEqual(status, 0, output)
+
+        let adaptor = try XCTUnwrap(row(md, "mFID", "full", "noadaptor"), md)
+        XCTAssertTrue(adaptor.contains("102.0 ± 2.0") && adaptor.contains("121.0 ± 1.0"), adaptor)
+        XCTAssertTrue(adaptor.hasSuffix("| yes |"), adaptor)
+        XCTAssertTrue(try XCTUnwrap(row(md, "mFID", "full", "w16")).hasSuffix("| tie (within the seeds' spread) |"))
+        XCTAssertTrue(try XCTUnwrap(row(md, "mFID", "full", "w8")).hasSuffix("| yes |"))
+        XCTAssertTrue(try XCTUnwrap(row(md, "mFID", "d3", "d2")).hasSuffix("| yes (1 seed) |"))
+        XCTAssertTrue(try XCTUnwrap(row(md, "mFID", "full", "t-none")).hasSuffix("| **no** |"))
+        // w4 has not run: its claim is pending, its table row says so and lists no seeds.
+        XCTAssertTrue(md.contains("| deepest level alone is worst | w-6 198.5 > w-4 150.8 | pending | pending |"), md)
+        XCTAssertTrue(md.contains("| width 4 only (paper w-6) (`w4`) | 198.5 | - | pending |"), md)
+        XCTAssertTrue(md.contains("| DeepI2I, all levels (`full`) | 68.4 | 0,1 | 102.0 ± 2.0 |"), md)
+        XCTAssertTrue(md.contains("Finished and evaluated: full-s0, full-s1, noadaptor-s0"), md)
+        XCTAssertFalse(md.contains("plot-"), "--no-images draws no plots")
+    }
+
+    func testStatusPlotsAndAtomicRewrite() throws {
+        try evaluation("few-transfer", seed: 0, mFID: 150, rc: 0.30)
+        try evaluation("few-transfer", seed: 1, mFID: 152, rc: 0.32)
+        try evaluation("few-scratch", seed: 0, mFID: 200, rc: 0.10)
+        let checkpoint = folder.appendingPathComponent("work/gan/checkpoints/iter-0000897")
+        try FileManager.default.createDirectory(at: checkpoint, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("work/few-scratch-s1/checkpoints/iter-0000250"),
+                                                withIntermediateDirectories: true)
+        let (status, output, md) = try report()
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(md.contains("Source GAN: started, last checkpoint iter-0000897."), md)
+        XCTAssertTrue(md.contains("Classifier: not started."), md)
+        XCTAssertTrue(md.contains("Started, not finished: few-scratch-s1 (iter-0000250)."), md)
+        XCTAssertTrue(try XCTUnwrap(row(md, "RC", "few-transfer", "few-scratch")).hasSuffix("| yes |"))
+        let docs = folder.appendingPathComponent("docs/reproduction")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot") {
+            // A plot only for a section with a finished run; it is a real PNG.
+            let png = try Data(contentsOf: docs.appendingPathComponent("plot-scarcity.png"))
+            XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+            XCTAssertTrue(md.contains("![Data scarcity](reproduction/plot-scarcity.png)"), md)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: docs.appendingPathComponent("plot-depth.png").path))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("docs/reproduction.md.tmp").path))
+    }
+}
