@@ -75,7 +75,7 @@ final class ReproductionReportTests: XCTestCase {
         XCTAssertTrue(md.contains("| deepest level alone is worst | w-6 198.5 > w-4 150.8 | pending | pending |"), md)
         XCTAssertTrue(md.contains("| width 4 only (paper w-6) (`w4`) | 198.5 | - | pending |"), md)
         XCTAssertTrue(md.contains("| DeepI2I, all levels (`full`) | 68.4 | 0,1 | 102.0 ± 2.0 |"), md)
-        XCTAssertTrue(md.contains("Finished and evaluated: full-s0, full-s1, noadaptor-s0"), md)
+        XCTAssertTrue(md.contains("Finished and evaluated: d2-s0, d3-s0, full-s0, full-s1, noadaptor-s0, noadaptor-s1, t-none-s0"), md)
         XCTAssertFalse(md.contains("plot-"), "--no-images draws no plots")
     }
 
