@@ -51,7 +51,8 @@ struct DistributedOptions: ParsableArguments {
 /// `--nproc-per-node N`: a single-node torchrun. Starts N copies of this command line (without the
 /// option) with RANK/WORLD_SIZE/LOCAL_RANK/MASTER_ADDR=127.0.0.1/MASTER_PORT (a free port unless
 /// MASTER_PORT is set) and OMP_NUM_THREADS=1 unless set, as torchrun does; when one copy fails the
-/// others are stopped, and the launcher exits with the first failure's status.
+/// others are killed, and the launcher exits with the first failure's status. SIGTERM to the launcher is
+/// passed on to every copy, which checkpoints and stops as on Ctrl-C.
 enum Launcher {
     static func run(processes n: Int) throws -> Int32 {
         let env = ProcessInfo.processInfo.environment
@@ -61,6 +62,13 @@ enum Launcher {
         // Ctrl-C reaches every copy (same process group): they checkpoint and stop; the launcher waits.
         signal(SIGINT, { _ in })
         var children: [pid_t] = []
+        // SIGTERM (a scheduler, `kill`) reaches only the launcher: pass it on so that the copies stop together.
+        signal(SIGTERM, SIG_IGN)
+        let forward = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        let spawned = LockedPIDs()
+        forward.setEventHandler { spawned.all.forEach { kill($0, SIGTERM) } }
+        forward.resume()
+        defer { forward.cancel() }
         for rank in 0..<n {
             var childEnv = env
             for (k, v) in DistributedEnvironment(rank: rank, worldSize: n, masterAddress: "127.0.0.1", masterPort: port).variables {
@@ -68,6 +76,7 @@ enum Launcher {
             }
             if childEnv["OMP_NUM_THREADS"] == nil { childEnv["OMP_NUM_THREADS"] = "1" }
             children.append(try spawn(executable, arguments, childEnv))
+            spawned.add(children[rank])
         }
         var status: Int32 = 0
         var running = Set(children)
@@ -81,10 +90,20 @@ enum Launcher {
                 status = code
                 let rank = children.firstIndex(of: pid) ?? -1
                 printError("launcher: rank \(rank) exited with status \(code); stopping the other ranks")
-                for other in running { kill(other, SIGTERM) }
+                // SIGKILL: a rank on SIGTERM would finish its iteration in collectives that can no longer
+                // complete and wait out --dist-timeout; its last checkpoint is what a resume needs.
+                for other in running { kill(other, SIGKILL) }
             }
         }
         return status
+    }
+
+    /// The started copies, read by the SIGTERM handler on another thread.
+    final class LockedPIDs: @unchecked Sendable {  // `pids` is guarded by `lock`
+        private let lock = NSLock()
+        private var pids: [pid_t] = []
+        func add(_ pid: pid_t) { lock.withLock { pids.append(pid) } }
+        var all: [pid_t] { lock.withLock { pids } }
     }
 
     static func strippingLauncherOption(_ args: [String]) -> [String] {

@@ -10,7 +10,7 @@ struct PretrainGANCommand: ParsableCommand {
         discussion: """
         Writes GAN_DIR/G.safetensors, D.safetensors (and G_ema.safetensors with --ema) with BigGAN-PyTorch's \
         key names plus gan.json. GAN_DIR is a run folder like train's: run.json, log.jsonl, losses.png, \
-        TensorBoard events, samples/ and checkpoints/ (Ctrl-C writes one; --resume continues exactly from the newest).
+        TensorBoard events, samples/ and checkpoints/ (Ctrl-C or SIGTERM writes one; --resume continues exactly from the newest).
         """
     )
 

@@ -13,7 +13,7 @@ struct PretrainStyleGANCommand: ParsableCommand {
         discussion: """
         rosinality's StyleGAN training at one fixed resolution (the dataset's): WGAN-GP or R1, Adam lr 1e-3 betas \
         (0, 0.99), the mapping network at lr x 0.01, g_running. OUT is a run folder (run.json, log.jsonl, \
-        losses.png, TensorBoard events, samples/, checkpoints/; Ctrl-C writes a checkpoint, --resume continues \
+        losses.png, TensorBoard events, samples/, checkpoints/; Ctrl-C or SIGTERM writes a checkpoint, --resume continues \
         exactly) whose model/ is a StyleGAN model directory for `train --from OUT`.
         """
     )

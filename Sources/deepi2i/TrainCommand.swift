@@ -10,7 +10,7 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train DeepI2I on a packed dataset by transfer from a GAN, from a model, or from scratch.",
         discussion: """
         Phase 1 trains A and D (G, E frozen); phase 2 trains G, A and D (E frozen). Defaults are the paper's. \
-        RUN_DIR gets run.json, log.jsonl, samples/, checkpoints/, model/ and losses.png. Ctrl-C writes a \
+        RUN_DIR gets run.json, log.jsonl, samples/, checkpoints/, model/ and losses.png. Ctrl-C (or SIGTERM) writes a \
         checkpoint; --resume continues exactly from the newest one.
         """
     )

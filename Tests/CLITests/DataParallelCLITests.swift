@@ -191,6 +191,38 @@ final class DataParallelCLITests: XCTestCase {
         XCTAssertTrue(resumed.stdout.contains("trained to iteration \(newest + 2)"), resumed.stdout)
     }
 
+    /// SIGTERM to the `--nproc-per-node` launcher (a scheduler ending the job) reaches every rank: they
+    /// agree to stop, write one checkpoint, the launcher exits 0, and the run resumes on one process.
+    func testSIGTERMToTheLauncherCheckpointsEveryRank() throws {
+        let out = path("term")
+        let launcher = try Self.start(CLI.binary.path, ["pretrain-gan", "--data", data, "--iterations", "100000", "--out", out,
+                                                        "--nproc-per-node", "2", "--dist-timeout", "60", "--channels", "8",
+                                                        "--batch", "4", "--checkpoint-every", "100000", "--sample-every", "100000"],
+                                      env: ["OMP_NUM_THREADS": "1"], log: dir.appendingPathComponent("launcher"))
+        defer { if launcher.isRunning { kill(launcher.processIdentifier, SIGKILL) } }
+        let log = URL(fileURLWithPath: out).appendingPathComponent("log.jsonl")
+        func lines() -> Int { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        let deadline = Date().addingTimeInterval(120)
+        while lines() < 2, launcher.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        XCTAssertTrue(launcher.isRunning, "the launcher ended before the signal")
+        kill(launcher.processIdentifier, SIGTERM)
+        let sent = Date()
+        while launcher.isRunning, Date().timeIntervalSince(sent) < 60 { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertFalse(launcher.isRunning, "the launcher still runs 60 s after SIGTERM")
+        let stdout = try String(contentsOf: dir.appendingPathComponent("launcher.out"), encoding: .utf8)
+        let stderr = try String(contentsOf: dir.appendingPathComponent("launcher.err"), encoding: .utf8)
+        XCTAssertEqual(launcher.terminationStatus, 0, stderr)
+        XCTAssertEqual(stderr.components(separatedBy: "SIGTERM: finishing this iteration").count - 1, 2, stderr)
+        XCTAssertTrue(stdout.contains("interrupted after"), stdout)
+        let names = try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: out).appendingPathComponent("checkpoints").path)
+            .filter { $0.hasPrefix("iter-") }
+        XCTAssertEqual(names.count, 1, "\(names)")
+        let at = try XCTUnwrap(Int(try XCTUnwrap(names.first).dropFirst("iter-".count)))
+        let resumed = try CLI.run(["pretrain-gan", "--out", out, "--resume", "--iterations", String(at + 1)])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("trained to iteration \(at + 1)"), resumed.stdout)
+    }
+
     /// A MASTER_ADDR that does not resolve fails at once; a port nobody serves fails within the timeout.
     func testBadRendezvousGivesAClearError() throws {
         let args = ["pretrain-gan", "--data", data, "--iterations", "2", "--out", path("bad"), "--dist-timeout", "3"] + Self.gan

@@ -24,8 +24,9 @@ final class InterruptCLITests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
-    /// Starts the binary, waits until `ready` holds, sends SIGINT and waits for the exit.
-    private func interrupt(_ arguments: [String], when ready: () -> Bool, name: String) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// Starts the binary, waits until `ready` holds, sends `signal` (SIGINT by default) and waits for the exit.
+    private func interrupt(_ arguments: [String], when ready: () -> Bool, name: String,
+                           signal: Int32 = SIGINT) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = CLI.binary
         process.arguments = arguments
@@ -38,7 +39,7 @@ final class InterruptCLITests: XCTestCase {
         let deadline = Date().addingTimeInterval(300)
         while !ready(), process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
         XCTAssertTrue(process.isRunning, "\(name) ended before it could be interrupted")
-        process.interrupt()
+        kill(process.processIdentifier, signal)
         process.waitUntilExit()
         return (process.terminationStatus, try String(contentsOf: outURL, encoding: .utf8), try String(contentsOf: errURL, encoding: .utf8))
     }
@@ -97,6 +98,28 @@ final class InterruptCLITests: XCTestCase {
         let continued = try CLI.run(["train", "--out", run.path, "--resume", "--iterations", String(at + 1)])
         XCTAssertEqual(continued.status, 0, continued.stderr)
         XCTAssertTrue(continued.stdout.contains("trained to iteration \(at + 1)"), continued.stdout)
+    }
+
+    /// SIGTERM (what a batch scheduler sends before it ends a job) stops a run as Ctrl-C does: the
+    /// iteration finishes, a checkpoint is written, the exit status is 0 and `--resume` continues.
+    func testSIGTERMWritesACheckpointLikeCtrlC() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: CLI.binary.path), "run `swift build` first")
+        let gan = dir.appendingPathComponent("gan-term")
+        let log = gan.appendingPathComponent("log.jsonl")
+        let g = try interrupt(["pretrain-gan", "--data", dir.appendingPathComponent("data").path, "--out", gan.path,
+                               "--channels", "8", "--batch", "4", "--iterations", "100000", "--sample-every", "100000",
+                               "--checkpoint-every", "100000"], when: { lines(log) >= 2 }, name: "gan-term", signal: SIGTERM)
+        XCTAssertEqual(g.status, 0, g.stderr)
+        XCTAssertTrue(g.stderr.contains("SIGTERM: finishing this iteration and writing a checkpoint"), g.stderr)
+        XCTAssertTrue(g.stdout.contains("interrupted after"), g.stdout)
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: gan.appendingPathComponent("checkpoints").path)
+            .filter { $0.hasPrefix("iter-") }
+        XCTAssertEqual(checkpoints.count, 1, "\(checkpoints)")
+        let done = try XCTUnwrap(Int(try XCTUnwrap(checkpoints.first).dropFirst("iter-".count)))
+        XCTAssertGreaterThanOrEqual(done, 2)
+        let resumed = try CLI.run(["pretrain-gan", "--out", gan.path, "--resume", "--iterations", String(done + 1)])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("trained to iteration \(done + 1)"), resumed.stdout)
     }
 
     /// Two Ctrl-Cs in quick succession during `pretrain-gan`: the second one exits at once with status 130

@@ -1,12 +1,16 @@
 import Foundation
 
-/// Turns SIGINT (Ctrl-C) into a flag the training loop polls between iterations, so an interrupted run
-/// writes a checkpoint and exits cleanly instead of dying mid-write. The default handler is ignored
-/// while the source is installed; `uninstall` restores it.
+/// Turns SIGINT (Ctrl-C) and SIGTERM (a batch scheduler's notice before it ends a job, `kill`) into a
+/// flag the training loop polls between iterations, so a stopped run writes a checkpoint and exits
+/// cleanly instead of dying mid-write. The default handlers are ignored while the sources are installed;
+/// `uninstall` restores them.
 public final class StopSignal: @unchecked Sendable {  // `requested` is guarded by `lock`
+    /// The signals that ask a run to stop.
+    public static let signals: [Int32] = [SIGINT, SIGTERM]
+
     private let lock = NSLock()
     private var requestedFlag = false
-    private var source: DispatchSourceSignal?
+    private var sources: [DispatchSourceSignal] = []
 
     public init() {}
 
@@ -14,25 +18,30 @@ public final class StopSignal: @unchecked Sendable {  // `requested` is guarded 
 
     public func request() { lock.withLock { requestedFlag = true } }
 
-    /// Starts listening for SIGINT.
+    /// Starts listening for SIGINT and SIGTERM.
     public func install() {
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { [weak self] in
-            guard let self else { return }
-            if self.requested {
-                // A second Ctrl-C means "now": leave without the checkpoint. Every write is to a temporary
-                // name, fsynced and renamed (AtomicDirectory, writeAtomically), so dying here loses at most
-                // the checkpoint in progress; `_exit` skips atexit and C++ static destructors, which must
-                // not run while the training thread is still using libtorch.
-                FileHandle.standardError.write(Data("\ninterrupted twice; exiting without a checkpoint\n".utf8))
-                _exit(130)
-            }
-            FileHandle.standardError.write(Data("\ninterrupt: finishing this iteration and writing a checkpoint (Ctrl-C again to quit now)\n".utf8))
-            self.request()
+        for signo in Self.signals {
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler { [weak self] in self?.received(signo) }
+            source.resume()
+            sources.append(source)
         }
-        source.resume()
-        self.source = source
+    }
+
+    private func received(_ signo: Int32) {
+        if requested {
+            // A second signal means "now": leave without the checkpoint. Every write is to a temporary
+            // name, fsynced and renamed (AtomicDirectory, writeAtomically), so dying here loses at most
+            // the checkpoint in progress; `_exit` skips atexit and C++ static destructors, which must
+            // not run while the training thread is still using libtorch.
+            FileHandle.standardError.write(Data("\ninterrupted twice; exiting without a checkpoint\n".utf8))
+            _exit(128 + signo)
+        }
+        let what = signo == SIGINT ? "interrupt" : "SIGTERM"
+        let again = signo == SIGINT ? "Ctrl-C again" : "SIGTERM again"
+        FileHandle.standardError.write(Data("\n\(what): finishing this iteration and writing a checkpoint (\(again) to quit now)\n".utf8))
+        request()
     }
 
     /// Runs `body` with a freshly installed signal, uninstalling it afterwards.
@@ -44,8 +53,8 @@ public final class StopSignal: @unchecked Sendable {  // `requested` is guarded 
     }
 
     public func uninstall() {
-        source?.cancel()
-        source = nil
-        signal(SIGINT, SIG_DFL)
+        sources.forEach { $0.cancel() }
+        sources = []
+        for signo in Self.signals { signal(signo, SIG_DFL) }
     }
 }
