@@ -122,8 +122,17 @@ enum Launcher {
         let argv = ([path] + args).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
+        // The launcher ignores SIGTERM (it forwards it); a copy starts with the default, as a direct start would.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGTERM)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, nil, nil, argv, envp)
+        let rc = posix_spawn(&pid, path, nil, &attributes, argv, envp)
         guard rc == 0 else { throw CommandFailure("launcher: cannot start \(path): \(String(cString: strerror(rc)))") }
         return pid
     }
