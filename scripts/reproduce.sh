@@ -18,8 +18,13 @@
 #
 # Resumable: a run whose model/ exists is skipped, one with checkpoints resumes with --resume, an
 # evaluation with metrics.json is skipped; stop at any time (Ctrl-C writes a checkpoint) and start again.
+# What has finished is also published to the study record STORE (default docs/reproduction/study, in git:
+# every evaluation's metrics.json, the first seed's last sample sheet, the t-SNE, and the source GAN's and
+# the classifier's weights, ~5 MB in all), so that a fresh clone continues the study where the last one
+# stopped: a run recorded there is skipped, the GAN and classifier are restored from it. The report is
+# written from STORE. A work folder's unfinished checkpoints stay local (they are large).
 # Budget and work folder from the environment (the defaults are the study's; keep them fixed across
-# sessions, or use a new W): W, RES, CH, GAN_ITERS, ITERS, P1, BATCH, FEW, SEEDS, SCARCE_SEEDS,
+# sessions, or use a new W and STORE): W, STORE, REPORT, RES, CH, GAN_ITERS, ITERS, P1, BATCH, FEW, SEEDS, SCARCE_SEEDS,
 # EVAL_PER_CLASS, FC_ITERS, CLS_ITERS, TSNE_COUNT, THREADS; DEEPI2I=path skips the release build.
 # JOBS=N runs N workers side by side after the source GAN and the classifier, each with THREADS/N threads
 # (on this 2-core machine 2 workers of 1 thread do 12-19% more steps per second than 1 of 2); they share
@@ -45,17 +50,43 @@ FC_ITERS=${FC_ITERS:-100}
 CLS_ITERS=${CLS_ITERS:-300}
 TSNE_COUNT=${TSNE_COUNT:-1000}
 THREADS=${THREADS:-2}
+STORE=${STORE:-docs/reproduction/study}
+case "$STORE" in /*) ;; *) STORE=$ROOT/$STORE ;; esac
 JOBS=${JOBS:-1}
 CKPT=$(( ITERS < 500 ? (ITERS > 1 ? ITERS / 2 : 1) : 250 ))
 mkdir -p "$W"
 cd "$W"
 # The budget is part of the study: a work folder keeps the one it started with.
 BUDGET="RES=$RES CH=$CH GAN_ITERS=$GAN_ITERS ITERS=$ITERS P1=$P1 BATCH=$BATCH FEW=$FEW EVAL_PER_CLASS=$EVAL_PER_CLASS FC_ITERS=$FC_ITERS CLS_ITERS=$CLS_ITERS"
-if [ -f budget.txt ] && [ "$(cat budget.txt)" != "$BUDGET" ]; then
-    echo "$W was started with: $(cat budget.txt)"; echo "now asked for:     $BUDGET"
-    echo "use the same settings, or another W= folder"; exit 2
-fi
+for f in budget.txt "$STORE/budget.txt"; do
+    if [ -f "$f" ] && [ "$(cat "$f")" != "$BUDGET" ]; then
+        echo "$f says the study was started with: $(cat "$f")"; echo "now asked for: $BUDGET"
+        echo "use the same settings, or another W= and STORE= folder"; exit 2
+    fi
+done
+mkdir -p "$STORE"
 echo "$BUDGET" > budget.txt
+echo "$BUDGET" > "$STORE/budget.txt"
+
+# publish SRC... DEST_DIR: copies files into the study record, atomically (a temporary name, then mv), so
+# that an interrupted copy never leaves a half-written file there.
+publish() {
+    local dest=${!#} n=$(( $# - 1 ))
+    mkdir -p "$dest"
+    for src in "${@:1:$n}"; do
+        cp "$src" "$dest/.$(basename "$src").tmp"
+        mv "$dest/.$(basename "$src").tmp" "$dest/$(basename "$src")"
+    done
+}
+# last_sheet DIR: the newest sample sheet of a run folder.
+last_sheet() { ls "$1"/samples/iter-*.png 2>/dev/null | sort | tail -1; }
+# restore NAME MARKER: a finished prerequisite (gan, classifier) from the study record into the work folder.
+restore() {
+    if [ ! -f "$1/$2" ] && [ -f "$STORE/$1/$2" ]; then
+        echo "$1: restored from the study record $STORE/$1"
+        rm -rf "$1.restore"; cp -r "$STORE/$1" "$1.restore"; rm -rf "$1"; mv "$1.restore" "$1"
+    fi
+}
 
 data() {
     [ -d fashion$RES ] || $B prepare --builtin fashion-mnist --out fashion$RES --resolution "$RES" --per-class 1000
@@ -65,15 +96,32 @@ data() {
 has_checkpoint() { [ -n "$(ls "$1/checkpoints" 2>/dev/null)" ]; }
 gan() {
     data
-    [ -f gan/gan.json ] && return  # published at the end of pretraining
-    if has_checkpoint gan; then $B pretrain-gan --out gan --resume; return; fi
-    local again=(); [ -d gan ] && again=(--overwrite)  # stopped before its first checkpoint
-    $B pretrain-gan --data fashion$RES --out gan --channels "$CH" --batch 32 --iterations "$GAN_ITERS" \
-        --ema --ema-start $(( GAN_ITERS / 5 )) --sample-every "$CKPT" --checkpoint-every "$CKPT" "${again[@]}"
+    restore gan gan.json
+    if [ ! -f gan/gan.json ]; then  # gan.json is written at the end of pretraining
+        if has_checkpoint gan; then
+            $B pretrain-gan --out gan --resume
+        else
+            local again=(); [ -d gan ] && again=(--overwrite)  # stopped before its first checkpoint
+            $B pretrain-gan --data fashion$RES --out gan --channels "$CH" --batch 32 --iterations "$GAN_ITERS" \
+                --ema --ema-start $(( GAN_ITERS / 5 )) --sample-every "$CKPT" --checkpoint-every "$CKPT" "${again[@]}"
+        fi
+    fi
+    # Transfer reads gan.json, G_ema and D; the sheet shows what the source draws.
+    if [ ! -f "$STORE/gan/gan.json" ]; then
+        local sheet; sheet=$(last_sheet gan)
+        [ -z "$sheet" ] || publish "$sheet" "$STORE/gan/samples"
+        publish gan/G_ema.safetensors gan/D.safetensors gan/run.json "$STORE/gan"
+        publish gan/gan.json "$STORE/gan"  # last: it marks the record complete
+    fi
 }
 classifier() {
     data
+    restore classifier classifier.json
     [ -f classifier/classifier.json ] || $B train-classifier --data animal$RES --out classifier --iterations "$CLS_ITERS"
+    if [ ! -f "$STORE/classifier/classifier.json" ]; then
+        publish classifier/weights.safetensors "$STORE/classifier"
+        publish classifier/classifier.json "$STORE/classifier"
+    fi
 }
 
 # locked KEY COMMAND...: COMMAND while holding locks/KEY, or nothing when another worker holds it. flock
@@ -88,9 +136,10 @@ locked() {
         "$@"
     )
 }
-# train NAME SEED ARGS...: one training run into NAME-sSEED, then its evaluation into eval/NAME-sSEED.
+# train NAME SEED ARGS...: one training run into NAME-sSEED, then its evaluation into eval/NAME-sSEED,
+# both published to the study record; nothing to do when the record has it.
 train() {
-    if [ ! -f "eval/$1-s$2/metrics.json" ]; then locked "$1-s$2" train_and_evaluate "$@"; fi
+    if [ ! -f "$STORE/eval/$1-s$2/metrics.json" ]; then locked "$1-s$2" train_and_evaluate "$@"; fi
 }
 train_and_evaluate() {
     local name=$1 seed=$2; shift 2
@@ -107,6 +156,11 @@ train_and_evaluate() {
     mkdir -p eval
     [ -f eval/$dir/metrics.json ] || $B evaluate --model "$dir/model" --data animal$RES --classifier classifier \
         --per-class "$EVAL_PER_CLASS" --fc-iterations "$FC_ITERS" --metrics mfid,mkid,rc,fc,mask-iou --seed 0 --out eval/$dir
+    # The report shows the first seed's sheet of each variant.
+    local first=$SEEDS; case $name in few-*) first=$SCARCE_SEEDS ;; esac
+    local sheet; sheet=$(last_sheet "$dir")
+    if [ "$seed" = "${first%% *}" ] && [ -n "$sheet" ]; then publish "$sheet" "$STORE/$dir/samples"; fi
+    publish "eval/$dir/metrics.json" "$STORE/eval/$dir"
 }
 # Every variant: transfer from the GAN, fusion weight 1 at every level (docs/training-demo.md: the
 # official 0.1 loses the pose with this small source GAN), phase 1 of P1 iterations when G is transferred.
@@ -143,10 +197,17 @@ run_named() {
 tsne() {
     run_named full
     local s=${SEEDS%% *}
-    [ -f tsne/tsne.json ] && return
-    # With JOBS > 1 another worker may still be training full-sS: it reaches this stage after that run.
-    if [ ! -d "full-s$s/model" ]; then echo "t-SNE waits for full-s$s (another worker trains it)"; return; fi
-    locked tsne $B tsne --model full-s$s/model --data animal$RES --target cat --count "$TSNE_COUNT" --split all --out tsne
+    [ -f "$STORE/tsne/tsne.json" ] && return
+    if [ ! -f tsne/tsne.json ]; then
+        # With JOBS > 1 another worker may still be training full-sS: it reaches this stage after that run.
+        if [ ! -d "full-s$s/model" ]; then echo "t-SNE waits for full-s$s (another worker trains it)"; return; fi
+        locked tsne $B tsne --model full-s$s/model --data animal$RES --target cat --count "$TSNE_COUNT" --split all --out tsne
+    fi
+    if [ -f tsne/tsne.json ]; then
+        local pngs=(); for f in tsne/tsne.png tsne/tsne-map.png; do [ ! -f "$f" ] || pngs+=("$f"); done
+        publish "${pngs[@]}" "$STORE/tsne"
+        publish tsne/tsne.json "$STORE/tsne"
+    fi
 }
 stage() {
     case $1 in
@@ -211,4 +272,5 @@ else
     workers 1 "$THREADS" "$@"
 fi
 cd "$ROOT"
-python3 scripts/reproduction_report.py "$W" docs/reproduction.md ${REPORT_ARGS:-}  # REPORT_ARGS=--no-images for a test budget
+# REPORT: where the report goes (a test budget writes elsewhere, with REPORT_ARGS=--no-images)
+python3 scripts/reproduction_report.py "${STORE#"$ROOT"/}" "${REPORT:-docs/reproduction.md}" --work "$W" ${REPORT_ARGS:-}

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Writes docs/reproduction.md from a scripts/reproduce.sh work folder (issue #15).
+"""Writes docs/reproduction.md from scripts/reproduce.sh's study record (issue #15).
 
 One table per claim of the paper: what the paper says, what we measure (mean over training seeds, with
 the seeds and their spread max - min), and whether it agrees. A difference smaller than the larger
 spread of the two variants compared is a tie; with a single seed there is no spread and the verdict is
-marked "1 seed". Runs that have not finished are listed as pending. Copies sample sheets and the t-SNE
-plots into docs/reproduction/. Standard library only.
+marked "1 seed". Runs that have not finished are listed as pending. Sample sheets and t-SNE plots are
+linked where they lie under docs/reproduction/ (the study record in git) and copied there otherwise.
+Standard library only.
 
-usage: scripts/reproduction_report.py WORK_DIR docs/reproduction.md [--no-images]
-(--no-images: no sample sheets or t-SNE map copied, e.g. for a pipeline test whose images are noise)
+usage: scripts/reproduction_report.py RECORD_DIR docs/reproduction.md [--work WORK_DIR] [--no-images]
+RECORD_DIR has a work folder's layout (eval/NAME-sSEED/metrics.json, NAME-sSEED/samples/, gan/, classifier/,
+tsne/): reproduce.sh's STORE, or a work folder itself. --work: the work folder whose unfinished runs the
+status lists. --no-images: no sample sheets or t-SNE map, e.g. for a pipeline test whose images are noise.
 """
 import csv
 import glob
@@ -168,6 +171,15 @@ def claims_table(runs, claims):
     return out
 
 
+def image(src, docs_dir, name):
+    """The markdown path of an image: itself when it lies under docs_dir, else a copy named NAME there."""
+    rel = os.path.relpath(os.path.abspath(src), os.path.abspath(docs_dir))
+    if not rel.startswith(".."):
+        return f"{os.path.basename(docs_dir)}/{rel}"
+    shutil.copyfile(src, os.path.join(docs_dir, name))
+    return f"{os.path.basename(docs_dir)}/{name}"
+
+
 def tsne_section(work, docs_dir, images=True):
     path = os.path.join(work, "tsne", "tsne.json")
     if not os.path.exists(path):
@@ -188,12 +200,14 @@ def tsne_section(work, docs_dir, images=True):
     for c in labels:
         counts[c] = counts.get(c, 0) + 1
     chance = sum(c * (c - 1) for c in counts.values()) / (n * (n - 1))
+    links = {}
     for name in ("tsne.png", "tsne-map.png") if images else ("tsne.png",):
         src = os.path.join(work, "tsne", name)
         if os.path.exists(src):
-            shutil.copyfile(src, os.path.join(docs_dir, name))
-    figure_map = ("![t-SNE map of input / translation pairs](reproduction/tsne-map.png)\n" if images
+            links[name] = image(src, docs_dir, name)
+    figure_map = (f"![t-SNE map of input / translation pairs]({links['tsne-map.png']})\n" if "tsne-map.png" in links
                   else "The map of input / translation pairs (`tsne-map.png`) stays in the work folder.\n")
+    figure = f"![t-SNE by input class]({links['tsne.png']})\n\n" if "tsne.png" in links else ""
     opts = report["options"]
     return (f"{n} translations into '{report['targetClass']}' ({report['features']}, PCA {opts['tsne']['pcaDimensions']}, "
             f"perplexity {opts['tsne']['perplexity']}, {opts['tsne']['iterations']} iterations, KL {report['divergence']:.3f}).\n\n"
@@ -201,7 +215,7 @@ def tsne_section(work, docs_dir, images=True):
             f"| inputs with similar pose lie close together in the t-SNE of the translations (Fig. 19) | "
             f"{100 * same / (n * k):.1f}% of each point's {k} nearest neighbours share its input's class (chance {100 * chance:.1f}%); "
             f"Animal-MNIST has no pose labels | {'yes (by input class)' if same / (n * k) > 1.5 * chance else '**no**'} |\n\n"
-            f"![t-SNE by input class](reproduction/tsne.png)\n\n" + figure_map)
+            + figure + figure_map)
 
 
 def sheets(work, docs_dir, names):
@@ -213,10 +227,8 @@ def sheets(work, docs_dir, names):
         pngs = sorted(glob.glob(os.path.join(seeds[0], "samples", "iter-*.png")))
         if not pngs:
             continue
-        dst = f"{name}.png"
-        shutil.copyfile(pngs[-1], os.path.join(docs_dir, dst))
         it = int(re.search(r"iter-(\d+)", pngs[-1]).group(1))
-        out.append(f"`{name}` ({os.path.basename(seeds[0])}, iteration {it}): ![{name}](reproduction/{dst})")
+        out.append(f"`{name}` ({os.path.basename(seeds[0])}, iteration {it}): ![{name}]({image(pngs[-1], docs_dir, name + '.png')})")
     return "\n\n".join(out) + "\n" if out else "No sample sheets yet.\n"
 
 
@@ -225,19 +237,19 @@ def source_gan_sheet(work, docs_dir):
     pngs = sorted(glob.glob(os.path.join(work, "gan", "samples", "iter-*.png")))
     if not pngs:
         return ""
-    shutil.copyfile(pngs[-1], os.path.join(docs_dir, "source-gan.png"))
     it = int(re.search(r"iter-(\d+)", pngs[-1]).group(1))
     return (f"The source GAN at iteration {it} (G_ema; one row per Fashion-MNIST class, T-shirt/top ... ankle boot):\n\n"
-            "![source GAN](reproduction/source-gan.png)\n\n")
+            f"![source GAN]({image(pngs[-1], docs_dir, 'source-gan.png')})\n\n")
 
 
-def status(work, runs):
-    budget = open(os.path.join(work, "budget.txt")).read().strip() if os.path.exists(os.path.join(work, "budget.txt")) else "?"
-    lines = [f"Work folder `{work}`, budget `{budget}`.", ""]
-    # Prerequisites: the source GAN (published as gan/gan.json when finished) and the RC classifier.
+def status(record, runs, work):
+    budget = open(os.path.join(record, "budget.txt")).read().strip() if os.path.exists(os.path.join(record, "budget.txt")) else "?"
+    where = f"Study record `{record}`" + (f", work folder `{work}`" if work != record else "")
+    lines = [f"{where}, budget `{budget}`.", ""]
+    # Prerequisites: the source GAN (gan/gan.json is written when it finishes) and the RC classifier.
     for name, marker in (("source GAN", "gan/gan.json"), ("classifier", "classifier/classifier.json")):
         folder = os.path.join(work, os.path.dirname(marker))
-        if os.path.exists(os.path.join(work, marker)):
+        if os.path.exists(os.path.join(record, marker)):
             state = "finished"
         elif os.path.isdir(folder):
             ckpts = sorted(glob.glob(os.path.join(folder, "checkpoints", "*")))
@@ -246,12 +258,11 @@ def status(work, runs):
             state = "not started"
         lines.append(f"{name[0].upper() + name[1:]}: {state}.")
     lines.append("")
-    done, partial = [], []
+    done = sorted(os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.join(record, "eval", "*-s[0-9]*", "metrics.json")))
+    partial = []
     for d in sorted(glob.glob(os.path.join(work, "*-s[0-9]*"))):
         name = os.path.basename(d)
-        if os.path.exists(os.path.join(work, "eval", name, "metrics.json")):
-            done.append(name)
-        else:
+        if name not in done:
             ckpts = sorted(glob.glob(os.path.join(d, "checkpoints", "*")))
             partial.append(f"{name} ({os.path.basename(ckpts[-1]) if ckpts else 'no checkpoint'})")
     lines.append(f"Finished and evaluated: {', '.join(done) or 'none'}.")
@@ -262,18 +273,24 @@ def status(work, runs):
 def main():
     args = [a for a in sys.argv[1:] if a != "--no-images"]
     images = "--no-images" not in sys.argv
-    work, out = args[0], args[1]
+    work = None
+    if "--work" in args:
+        i = args.index("--work")
+        work = args[i + 1]
+        del args[i:i + 2]
+    record, out = args[0], args[1]
+    work = work or record
     docs_dir = os.path.join(os.path.dirname(out), "reproduction")
     os.makedirs(docs_dir, exist_ok=True)
-    runs = scaled(load(work))
+    runs = scaled(load(record))
     prose_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reproduction_notes.md")
     notes = open(prose_path).read() if os.path.exists(prose_path) else ""
 
     md = "# Reproducing the paper's ablations at small scale\n\n"
     md += "Generated by `scripts/reproduction_report.py` from `scripts/reproduce.sh`'s results; the notes come from " \
           "`scripts/reproduction_notes.md`. Do not edit this file by hand.\n\n"
-    md += notes + "\n## Status\n\n" + status(work, runs) + "\n"
-    md += source_gan_sheet(work, docs_dir) if images else ""
+    md += notes + "\n## Status\n\n" + status(record, runs, work) + "\n"
+    md += source_gan_sheet(record, docs_dir) if images else ""
     md += ("Cells: mean over the training seeds listed ± half their range (max - min). A difference smaller than the "
            "larger range of the two variants is reported as a tie; with one seed there is no range and the verdict "
            "says so. mFID/mKID use EfficientNet-Lite0 features, not the paper's Inception, so only directions "
@@ -354,12 +371,12 @@ def main():
         ("", "FC 32.4 > 3.24", "few-transfer", "few-scratch", "FC", "better"),
     ]) + "\n"
 
-    md += "## 6. t-SNE (Appendix H)\n\n" + tsne_section(work, docs_dir, images) + "\n"
+    md += "## 6. t-SNE (Appendix H)\n\n" + tsne_section(record, docs_dir, images) + "\n"
     md += "## Sample sheets (first column the input, then one column per target class; last iteration, first seed)\n\n"
     if not images:
         md += "Not copied for this budget (`--no-images`); they are in each run's `samples/`.\n"
     else:
-        md += sheets(work, docs_dir, ["full", "noadaptor", "w16", "w8", "w4", "t-none", "t-GD", "d2", "rec-off", "rec-l1",
+        md += sheets(record, docs_dir, ["full", "noadaptor", "w16", "w8", "w4", "t-none", "t-GD", "d2", "rec-off", "rec-l1",
                                       "few-transfer", "few-scratch"])
     with open(out + ".tmp", "w") as f:
         f.write(md)

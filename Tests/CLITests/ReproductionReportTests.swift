@@ -26,14 +26,14 @@ final class ReproductionReportTests: XCTestCase {
         try JSONSerialization.data(withJSONObject: summary).write(to: dir.appendingPathComponent("metrics.json"))
     }
 
-    func report(_ extra: [String] = []) throws -> (status: Int32, output: String, markdown: String) {
+    func report(_ extra: [String] = [], record: String = "work") throws -> (status: Int32, output: String, markdown: String) {
         let python = "/usr/bin/python3"
         guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no /usr/bin/python3") }
         let out = folder.appendingPathComponent("docs/reproduction.md")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [CLI.root.appendingPathComponent("scripts/reproduction_report.py").path,
-                             folder.appendingPathComponent("work").path, out.path] + extra
+                             folder.appendingPathComponent(record).path, out.path] + extra
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -102,5 +102,34 @@ final class ReproductionReportTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: docs.appendingPathComponent("plot-depth.png").path))
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("docs/reproduction.md.tmp").path))
+    }
+
+    /// The study record in git (reproduce.sh's STORE under docs/reproduction/) is what the report reads; its
+    /// sheets are linked where they lie, not copied; unfinished runs come from the local work folder.
+    func testStudyRecordWithAWorkFolder() throws {
+        let record = folder.appendingPathComponent("docs/reproduction/study")
+        let eval = record.appendingPathComponent("eval/full-s0")
+        try FileManager.default.createDirectory(at: eval, withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: ["summary": ["mFID": 80.0, "mKID": 0.1, "RC": 0.5, "FC": 0.5, "mask-IoU": 0.4]])
+            .write(to: eval.appendingPathComponent("metrics.json"))
+        let samples = record.appendingPathComponent("full-s0/samples")
+        try FileManager.default.createDirectory(at: samples, withIntermediateDirectories: true)
+        try Data([0x89, 0x50, 0x4E, 0x47]).write(to: samples.appendingPathComponent("iter-0001000.png"))
+        try FileManager.default.createDirectory(at: record.appendingPathComponent("gan"), withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: record.appendingPathComponent("gan/gan.json"))
+        try "RES=64".write(to: record.appendingPathComponent("budget.txt"), atomically: true, encoding: .utf8)
+        // The work folder: the finished run's folder, and an unfinished one with a checkpoint.
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("work/full-s0/model"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("work/w8-s1/checkpoints/iter-0000500"),
+                                                withIntermediateDirectories: true)
+        let (status, output, md) = try report(["--work", folder.appendingPathComponent("work").path], record: "docs/reproduction/study")
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(md.contains("budget `RES=64`"), md)
+        XCTAssertTrue(md.contains("Source GAN: finished."), md)
+        XCTAssertTrue(md.contains("Finished and evaluated: full-s0."), md)
+        XCTAssertTrue(md.contains("Started, not finished: w8-s1 (iter-0000500)."), md)
+        XCTAssertTrue(md.contains("![full](reproduction/study/full-s0/samples/iter-0001000.png)"), md)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("docs/reproduction/full.png").path),
+                       "a sheet inside the record is linked, not copied")
     }
 }
