@@ -53,7 +53,13 @@ final class ReproduceScriptTests: XCTestCase {
         -> (status: Int32, output: String, commands: [String]) {
         let log = folder.appendingPathComponent("commands-\(UUID().uuidString).log")
         var environment = ProcessInfo.processInfo.environment
+        // The study's settings come from the environment: none of the caller's may leak in.
+        for key in ["RES", "CH", "GAN_ITERS", "ITERS", "P1", "BATCH", "FEW", "SEEDS", "EVAL_PER_CLASS", "FC_ITERS",
+                    "CLS_ITERS", "TSNE_COUNT", "THREADS", "STUB_FAIL_EVALUATE"] {
+            environment[key] = nil
+        }
         environment.merge([
+            "JOBS": "1",
             "DEEPI2I": folder.appendingPathComponent("deepi2i").path, "STUB_LOG": log.path,
             "W": work.path, "STORE": store.path,
             "REPORT": folder.appendingPathComponent("reproduction.md").path, "REPORT_ARGS": "--no-images",
