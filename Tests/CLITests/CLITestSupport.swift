@@ -56,6 +56,23 @@ enum CLI {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs another program (a script of the repository), its stdout and stderr in one stream;
+    /// `environment`, when given, is the child's whole environment.
+    static func runProgram(_ executable: String, _ arguments: [String],
+                           environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
     /// A temporary folder holding a small random model (`model/`), made once per process: each
     /// binary start loads libtorch, so tests share it and copy it where they change it.
     static func workspace() throws -> URL {

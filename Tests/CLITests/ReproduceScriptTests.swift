@@ -66,18 +66,10 @@ final class ReproduceScriptTests: XCTestCase {
             "SCARCE_SEEDS": "0",
         ]) { _, new in new }
         environment.merge(extra) { _, new in new }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [CLI.root.appendingPathComponent("scripts/reproduce.sh").path] + arguments
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (status, output) = try CLI.runProgram("/bin/bash", [CLI.root.appendingPathComponent("scripts/reproduce.sh").path] + arguments,
+                                                  environment: environment)
         let commands = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-        return (process.terminationStatus, output, commands)
+        return (status, output, commands)
     }
 
     func exists(_ url: URL, _ path: String) -> Bool {

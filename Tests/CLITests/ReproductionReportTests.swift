@@ -30,18 +30,10 @@ final class ReproductionReportTests: XCTestCase {
         let python = "/usr/bin/python3"
         guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no /usr/bin/python3") }
         let out = folder.appendingPathComponent("docs/reproduction.md")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [CLI.root.appendingPathComponent("scripts/reproduction_report.py").path,
-                             folder.appendingPathComponent(record).path, out.path] + extra
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (status, output) = try CLI.runProgram(python, [CLI.root.appendingPathComponent("scripts/reproduction_report.py").path,
+                                                           folder.appendingPathComponent(record).path, out.path] + extra)
         let markdown = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, output, markdown)
+        return (status, output, markdown)
     }
 
     /// The claims-table row comparing `a` with `b` on `metric`.
