@@ -45,7 +45,7 @@ struct TrainCommand: ParsableCommand {
     var bottleneckDownsamplings: Int?
     @Option(help: "Fusion weights: one number for every active level, or WIDTH:W pairs like 8:1,4:1 (default: the official \(FusionWeights.official) for transfer, 1 / \(FusionWeights.official) at width 32 for scratch).")
     var fusionWeights: String?
-    @Flag(help: "No adaptor: encoder features are added to the generator directly.") var noAdaptor = false
+    @Flag(help: "No adaptor: encoder features are added to the generator directly (with a frozen encoder there is no phase 1: nothing would train on G's side).") var noAdaptor = false
     @Option(help: "Networks transferred from the GAN (any of G,D,E, or none); the rest random.") var transfer = "G,D,E"
     @Option(help: "Channel width for --scratch (official: 96).") var channels = 96
     @Option(help: "Train on only the first N training images of each class (data-scarcity studies).") var trainPerClass: Int?

@@ -135,6 +135,41 @@ final class TrainingLoopTests: XCTestCase {
         XCTAssertGreaterThan(try (own - dWeight).abs().max().item(), 0, "D must stay random when not transferred")
     }
 
+    /// `--no-adaptor` with a transferred (frozen) encoder: phase 1 would have nothing to train on G's side
+    /// (backward used to fail with "element 0 of tensors does not require grad"), so G trains from the start.
+    func testNoAdaptorTransferSkipsPhaseOneAndTrainsG() throws {
+        let fx = try fx
+        var config = fx.config()
+        config.fusionMode = .direct
+        XCTAssertEqual(config.phase1Iterations, 2)
+        XCTAssertEqual(TrainingSetup.roles(config).phase1Iterations, 0)
+        var messages: [String] = []
+        var hooks = fx.quiet
+        hooks.log = { messages.append($0) }
+        let run = fx.run("no-adaptor")
+        _ = try trainDeepI2I(config: config, runDirectory: run, hooks: hooks)
+        let log = try LossLog.read(run.appendingPathComponent("log.jsonl"))
+        XCTAssertEqual(log.map(\.phase), [2, 2, 2, 2])
+        XCTAssertTrue(log.allSatisfy { $0.losses.values.allSatisfy(\.isFinite) })
+        let recorded = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: run.appendingPathComponent("run.json")))
+        XCTAssertEqual(recorded.phase1Iterations, 0)
+        XCTAssertFalse(recorded.trainsEncoder)
+        XCTAssertTrue(messages.contains { $0.contains("phase 1") && $0.contains("no adaptor") }, "\(messages)")
+        // G moved away from the source GAN's generator.
+        let (model, _) = try ModelDirectory.load(run.appendingPathComponent("model"))
+        let source = try StateDictFile.readDictionary(GANDirectory.generatorWeights(fx.gan))
+        let name = "linear.weight"
+        let before = try XCTUnwrap(source[name], "\(source.keys.sorted())")
+        let after = try XCTUnwrap(model.generator.stateDict().first { $0.name == name }?.tensor)
+        XCTAssertGreaterThan(try (after - before).abs().max().item(), 0)
+        // With an adaptor, phase 1 stays.
+        XCTAssertEqual(TrainingSetup.roles(fx.config()).phase1Iterations, 2)
+        // A model without an adaptor continued with --from-model skips it too (it has had 4 of 10).
+        var continued = fx.config(.model(directory: run.appendingPathComponent("model").path))
+        continued.phase1Iterations = 10
+        XCTAssertEqual(TrainingSetup.roles(continued).phase1Iterations, 0)
+    }
+
     func testFusionWeightsOverrideTheOfficialValues() throws {
         let fx = try fx
         let dataset = try PackedDataset(at: fx.data)

@@ -59,6 +59,10 @@ public final class DeepI2ITraining: TrainingFamily {
             throw TrainingError.data("cannot open \(config.data): \(describe(error))")
         }
         roles = TrainingSetup.roles(config)
+        if checkpoint == nil && config.phase1Iterations > 0 && roles.phase1Iterations == 0
+            && TrainingSetup.phaseOneHasNothingToTrain(config, trainsEncoder: roles.trainsEncoder) {
+            log("no adaptor and a frozen encoder: phase 1 (G frozen) would train nothing on G's side, so G trains from the first iteration")
+        }
         if let checkpoint {
             model = try DeepI2IModel(config: ModelDirectory.readDocument(checkpoint.appendingPathComponent("model")).model)
         } else {

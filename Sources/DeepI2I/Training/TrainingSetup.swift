@@ -23,13 +23,32 @@ public enum TrainingSetup {
 
     /// Which networks train, from the initialisation alone (also used when resuming).
     public static func roles(_ config: TrainingConfig) -> (trainsEncoder: Bool, phase1Iterations: Int) {
+        let roles: (trainsEncoder: Bool, phase1Iterations: Int)
         switch config.initialisation {
-        case .transfer(_, let parts): return (!parts.encoder, parts.generator ? config.phase1Iterations : 0)
+        case .transfer(_, let parts): roles = (!parts.encoder, parts.generator ? config.phase1Iterations : 0)
         case .model:
             // Phase 1 runs for as much of it as the model has not had (all of it after an import).
-            return (false, max(0, config.phase1Iterations - (trainedIterations(before: config) ?? config.phase1Iterations)))
-        case .scratch: return (true, 0)
+            roles = (false, max(0, config.phase1Iterations - (trainedIterations(before: config) ?? config.phase1Iterations)))
+        case .scratch: roles = (true, 0)
         }
+        if roles.phase1Iterations > 0 && phaseOneHasNothingToTrain(config, trainsEncoder: roles.trainsEncoder) {
+            return (roles.trainsEncoder, 0)
+        }
+        return roles
+    }
+
+    /// Phase 1 trains A (and E where it trains) against the frozen G. Without an adaptor (`--no-adaptor`,
+    /// the paper's dagger-DeepI2I) and with a frozen E, nothing on G's side of phase 1 would train, so the
+    /// run skips phase 1 and G trains from the first iteration.
+    public static func phaseOneHasNothingToTrain(_ config: TrainingConfig, trainsEncoder: Bool) -> Bool {
+        guard !trainsEncoder else { return false }
+        return fusionMode(config) == .direct
+    }
+
+    /// The fusion mode the run's model has: the saved model's for `--from-model`, the config's otherwise.
+    static func fusionMode(_ config: TrainingConfig) -> FusionMode {
+        guard case .model(let directory) = config.initialisation else { return config.fusionMode }
+        return (try? ModelDirectory.readDocument(URL(fileURLWithPath: directory)))?.model.fusionMode ?? config.fusionMode
     }
 
     /// DeepI2I iterations the run's starting weights have had: 0 for transfer and scratch, the model
