@@ -65,6 +65,7 @@ for f in budget.txt "$STORE/budget.txt"; do
     fi
 done
 mkdir -p "$STORE"
+rm -rf failed  # runs that failed last time are tried again
 echo "$BUDGET" > budget.txt
 echo "$BUDGET" > "$STORE/budget.txt"
 
@@ -137,9 +138,17 @@ locked() {
     )
 }
 # train NAME SEED ARGS...: one training run into NAME-sSEED, then its evaluation into eval/NAME-sSEED,
-# both published to the study record; nothing to do when the record has it.
+# both published to the study record; nothing to do when the record has it. A run that fails is marked in
+# failed/ and the study goes on with the others (an unattended study does not stall on one bad run); the
+# study then exits 1 naming it, and the next call tries it again.
 train() {
-    if [ ! -f "$STORE/eval/$1-s$2/metrics.json" ]; then locked "$1-s$2" train_and_evaluate "$@"; fi
+    [ ! -f "$STORE/eval/$1-s$2/metrics.json" ] || return 0
+    # In the background and waited for: set -e is off inside the left side of `||`.
+    locked "$1-s$2" train_and_evaluate "$@" &
+    if ! wait $!; then
+        echo "FAILED: $1-s$2 (its output is above); going on with the other runs"
+        mkdir -p failed; touch "failed/$1-s$2"
+    fi
 }
 train_and_evaluate() {
     local name=$1 seed=$2; shift 2
@@ -274,3 +283,7 @@ fi
 cd "$ROOT"
 # REPORT: where the report goes (a test budget writes elsewhere, with REPORT_ARGS=--no-images)
 python3 scripts/reproduction_report.py "${STORE#"$ROOT"/}" "${REPORT:-docs/reproduction.md}" --work "$W" ${REPORT_ARGS:-}
+if [ -n "$(ls "$W/failed" 2>/dev/null)" ]; then
+    echo "failed runs (see their output; the next call tries them again): $(ls "$W/failed" | tr '\n' ' ')"
+    exit 1
+fi

@@ -37,7 +37,8 @@ final class ReproduceScriptTests: XCTestCase {
         pretrain-gan) mkdir -p "$out/samples"; echo g > "$out/G_ema.safetensors"; echo d > "$out/D.safetensors"
             echo '{}' > "$out/run.json"; echo png > "$out/samples/iter-0000002.png"; echo '{}' > "$out/gan.json" ;;
         train-classifier) mkdir -p "$out"; echo c > "$out/weights.safetensors"; echo '{}' > "$out/classifier.json" ;;
-        train) sleep 0.3; mkdir -p "$out/model" "$out/samples"; echo png > "$out/samples/iter-0000002.png" ;;
+        train) sleep 0.3; [ "$out" != "$STUB_FAIL_TRAIN" ] || { echo "stub: $out fails" >&2; exit 3; }
+            mkdir -p "$out/model" "$out/samples"; echo png > "$out/samples/iter-0000002.png" ;;
         evaluate) [ -z "$STUB_FAIL_EVALUATE" ] || exit 3
             mkdir -p "$out"
             echo '{"summary": {"mFID": 100, "mKID": 0.1, "RC": 0.5, "FC": 0.5, "mask-IoU": 0.3}}' > "$out/metrics.json" ;;
@@ -55,7 +56,7 @@ final class ReproduceScriptTests: XCTestCase {
         var environment = ProcessInfo.processInfo.environment
         // The study's settings come from the environment: none of the caller's may leak in.
         for key in ["RES", "CH", "GAN_ITERS", "ITERS", "P1", "BATCH", "FEW", "SEEDS", "EVAL_PER_CLASS", "FC_ITERS",
-                    "CLS_ITERS", "TSNE_COUNT", "THREADS", "STUB_FAIL_EVALUATE"] {
+                    "CLS_ITERS", "TSNE_COUNT", "THREADS", "STUB_FAIL_EVALUATE", "STUB_FAIL_TRAIN"] {
             environment[key] = nil
         }
         environment.merge([
@@ -133,5 +134,29 @@ final class ReproduceScriptTests: XCTestCase {
         // Only the first seed's sheet goes to the record.
         XCTAssertTrue(exists(store, "few-scratch-s0/samples/iter-0000002.png"))
         XCTAssertFalse(exists(store, "few-scratch-s1"))
+    }
+
+    /// One run that fails does not stop the study: the other runs (on both workers) train and are recorded,
+    /// the study exits 1 naming the failed run, and the next call trains only that one.
+    func testAFailedRunIsReportedAndTheOthersGoOn() throws {
+        let env = ["JOBS": "2", "SCARCE_SEEDS": "0 1"]
+        let first = try reproduce(["scarcity"], environment: env.merging(["STUB_FAIL_TRAIN": "few-transfer-s0"]) { _, b in b })
+        XCTAssertEqual(first.status, 1, first.output)
+        XCTAssertTrue(first.output.contains("failed runs (see their output; the next call tries them again): few-transfer-s0"),
+                      first.output)
+        XCTAssertEqual(trained(first.commands).sorted(), ["few-scratch-s0", "few-scratch-s1", "few-transfer-s0", "few-transfer-s1"])
+        for run in ["few-scratch-s0", "few-scratch-s1", "few-transfer-s1"] {
+            XCTAssertTrue(exists(store, "eval/\(run)/metrics.json"), run)
+        }
+        XCTAssertFalse(exists(store, "eval/few-transfer-s0/metrics.json"))
+        XCTAssertFalse(first.commands.contains("evaluate --model few-transfer-s0/model") , "\(first.commands)")
+        let report = try String(contentsOf: folder.appendingPathComponent("reproduction.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("Finished and evaluated: few-scratch-s0, few-scratch-s1, few-transfer-s1."), report)
+
+        let second = try reproduce(["scarcity"], environment: env)
+        XCTAssertEqual(second.status, 0, second.output)
+        XCTAssertEqual(trained(second.commands), ["few-transfer-s0"], "\(second.commands)")
+        XCTAssertTrue(exists(store, "eval/few-transfer-s0/metrics.json"))
+        XCTAssertFalse(second.output.contains("failed runs"), second.output)
     }
 }
