@@ -137,18 +137,23 @@ locked() {
         "$@"
     )
 }
+# attempt KEY COMMAND...: `locked KEY COMMAND...`; when it fails, KEY is marked in failed/ and the study
+# goes on with the others (an unattended study does not stall on one bad run); the study then exits 1
+# naming it, and the next call tries it again.
+attempt() {
+    local key=$1
+    # In the background and waited for: set -e is off inside the left side of `||`.
+    locked "$@" &
+    if ! wait $!; then
+        echo "FAILED: $key (its output is above); going on with the other runs"
+        mkdir -p failed; touch "failed/$key"
+    fi
+}
 # train NAME SEED ARGS...: one training run into NAME-sSEED, then its evaluation into eval/NAME-sSEED,
-# both published to the study record; nothing to do when the record has it. A run that fails is marked in
-# failed/ and the study goes on with the others (an unattended study does not stall on one bad run); the
-# study then exits 1 naming it, and the next call tries it again.
+# both published to the study record; nothing to do when the record has it.
 train() {
     [ ! -f "$STORE/eval/$1-s$2/metrics.json" ] || return 0
-    # In the background and waited for: set -e is off inside the left side of `||`.
-    locked "$1-s$2" train_and_evaluate "$@" &
-    if ! wait $!; then
-        echo "FAILED: $1-s$2 (its output is above); going on with the other runs"
-        mkdir -p failed; touch "failed/$1-s$2"
-    fi
+    attempt "$1-s$2" train_and_evaluate "$@"
 }
 train_and_evaluate() {
     local name=$1 seed=$2; shift 2
@@ -210,7 +215,7 @@ tsne() {
     if [ ! -f tsne/tsne.json ]; then
         # With JOBS > 1 another worker may still be training full-sS: it reaches this stage after that run.
         if [ ! -d "full-s$s/model" ]; then echo "t-SNE waits for full-s$s (another worker trains it)"; return; fi
-        locked tsne $B tsne --model full-s$s/model --data animal$RES --target cat --count "$TSNE_COUNT" --split all --out tsne
+        attempt tsne $B tsne --model full-s$s/model --data animal$RES --target cat --count "$TSNE_COUNT" --split all --out tsne
     fi
     if [ -f tsne/tsne.json ]; then
         local pngs=(); for f in tsne/tsne.png tsne/tsne-map.png; do [ ! -f "$f" ] || pngs+=("$f"); done

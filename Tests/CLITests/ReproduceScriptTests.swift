@@ -42,6 +42,11 @@ final class ReproduceScriptTests: XCTestCase {
         evaluate) [ -z "$STUB_FAIL_EVALUATE" ] || exit 3
             mkdir -p "$out"
             echo '{"summary": {"mFID": 100, "mKID": 0.1, "RC": 0.5, "FC": 0.5, "mask-IoU": 0.3}}' > "$out/metrics.json" ;;
+        tsne) [ -z "$STUB_FAIL_TSNE" ] || { echo "stub: tsne fails" >&2; exit 3; }
+            mkdir -p "$out"; echo png > "$out/tsne.png"
+            echo '{"points": [{"x": 0, "y": 0, "inputClass": 0}, {"x": 1, "y": 1, "inputClass": 1}], "targetClass": "cat",
+                   "features": "f", "divergence": 0.5, "options": {"tsne": {"pcaDimensions": 2, "perplexity": 1, "iterations": 1}}}' \
+                > "$out/tsne.json" ;;
         *) echo "unexpected command $cmd" >&2; exit 1 ;;
     esac
     """#
@@ -56,7 +61,8 @@ final class ReproduceScriptTests: XCTestCase {
         var environment = ProcessInfo.processInfo.environment
         // The study's settings come from the environment: none of the caller's may leak in.
         for key in ["RES", "CH", "GAN_ITERS", "ITERS", "P1", "BATCH", "FEW", "SEEDS", "EVAL_PER_CLASS", "FC_ITERS",
-                    "CLS_ITERS", "TSNE_COUNT", "THREADS", "STUB_FAIL_EVALUATE", "STUB_FAIL_TRAIN"] {
+                    "CLS_ITERS", "TSNE_COUNT", "THREADS", "STUB_FAIL_EVALUATE", "STUB_FAIL_TRAIN",
+                    "STUB_FAIL_TSNE"] {
             environment[key] = nil
         }
         environment.merge([
@@ -158,5 +164,25 @@ final class ReproduceScriptTests: XCTestCase {
         XCTAssertEqual(trained(second.commands), ["few-transfer-s0"], "\(second.commands)")
         XCTAssertTrue(exists(store, "eval/few-transfer-s0/metrics.json"))
         XCTAssertFalse(second.output.contains("failed runs"), second.output)
+    }
+
+    /// A failed t-SNE goes the same way: the runs after it in the list still train, the study exits 1
+    /// naming it, nothing of it is recorded, and the next call makes it without training anything again.
+    func testAFailedTSNEIsReportedAndTheRunsAfterItGoOn() throws {
+        let env = ["SEEDS": "0"]
+        let first = try reproduce(["tsne", "w16"], environment: env.merging(["STUB_FAIL_TSNE": "1"]) { _, b in b })
+        XCTAssertEqual(first.status, 1, first.output)
+        XCTAssertTrue(first.output.contains("FAILED: tsne"), first.output)
+        XCTAssertTrue(first.output.contains("failed runs (see their output; the next call tries them again): tsne"), first.output)
+        XCTAssertEqual(trained(first.commands), ["full-s0", "w16-s0"], "\(first.commands)")
+        XCTAssertTrue(exists(store, "eval/w16-s0/metrics.json"), "the run after the failed t-SNE is recorded")
+        XCTAssertFalse(exists(store, "tsne"))
+
+        let second = try reproduce(["tsne", "w16"], environment: env)
+        XCTAssertEqual(second.status, 0, second.output)
+        XCTAssertEqual(second.commands.map { String($0.split(separator: " ")[0]) }, ["tsne"], "\(second.commands)")
+        XCTAssertTrue(exists(store, "tsne/tsne.json") && exists(store, "tsne/tsne.png"))
+        let report = try String(contentsOf: folder.appendingPathComponent("reproduction.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("2 translations into 'cat'"), report)
     }
 }
