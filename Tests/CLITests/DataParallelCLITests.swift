@@ -223,6 +223,64 @@ final class DataParallelCLITests: XCTestCase {
         XCTAssertTrue(resumed.stdout.contains("trained to iteration \(at + 1)"), resumed.stdout)
     }
 
+    /// A rank of a `--nproc-per-node` run dies (SIGKILL, as the OOM killer does) while the other one is hung
+    /// where it cannot notice (stopped with SIGSTOP here; a rank in a collective would see the closed
+    /// connection by itself): the launcher kills the hung rank at once, exits with the dead rank's status
+    /// naming it, leaves no rank behind and only complete checkpoints, and the run resumes on one process.
+    func testLauncherStopsTheOtherRanksWhenOneDies() throws {
+        let out = path("dies")
+        let launcher = try Self.start(CLI.binary.path, ["pretrain-gan", "--data", data, "--iterations", "100000", "--out", out,
+                                                        "--nproc-per-node", "2", "--dist-timeout", "300"] + Self.gan,
+                                      env: ["OMP_NUM_THREADS": "1"], log: dir.appendingPathComponent("launcher"))
+        defer { if launcher.isRunning { kill(launcher.processIdentifier, SIGKILL) } }
+        let first = URL(fileURLWithPath: out).appendingPathComponent("checkpoints/iter-0000004/state.json")
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: first.path), launcher.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: first.path), "no checkpoint appeared")
+        let ranks = Self.children(of: launcher.processIdentifier)
+        XCTAssertEqual(ranks.count, 2, "\(ranks)")
+        let rank1 = try XCTUnwrap(ranks.first { Self.environment(of: $0).contains("RANK=1") }, "no child has RANK=1")
+        let rank0 = try XCTUnwrap(ranks.first { $0 != rank1 })
+        defer { ranks.forEach { kill($0, SIGKILL) } }
+        kill(rank0, SIGSTOP)
+        kill(rank1, SIGKILL)
+        let killed = Date()
+        while launcher.isRunning, Date().timeIntervalSince(killed) < 60 { Thread.sleep(forTimeInterval: 0.05) }
+        let waited = Date().timeIntervalSince(killed)
+        guard !launcher.isRunning else { return XCTFail("the launcher still runs 60 s after rank 1 died (rank 0 is hung)") }
+        XCTAssertLessThan(waited, 30, "the launcher took \(waited) s to stop the hung rank")
+        XCTAssertEqual(launcher.terminationStatus, 128 + SIGKILL)
+        let stderr = try String(contentsOf: dir.appendingPathComponent("launcher.err"), encoding: .utf8)
+        XCTAssertTrue(stderr.contains("launcher: rank 1 exited with status 137; stopping the other ranks"), stderr)
+        for pid in ranks { XCTAssertNotEqual(kill(pid, 0), 0, "rank process \(pid) outlived the launcher") }
+        let checkpoints = URL(fileURLWithPath: out).appendingPathComponent("checkpoints")
+        let names = try FileManager.default.contentsOfDirectory(atPath: checkpoints.path).filter { $0.hasPrefix("iter-") }.sorted()
+        for name in names {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent("\(name)/state.json").path), name)
+        }
+        let newest = try XCTUnwrap(Int(try XCTUnwrap(names.last).dropFirst("iter-".count)))
+        let resumed = try CLI.run(["pretrain-gan", "--out", out, "--resume", "--iterations", String(newest + 2)])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("trained to iteration \(newest + 2)"), resumed.stdout)
+    }
+
+    /// The processes whose parent is `parent` (from /proc/*/stat: "pid (comm) state ppid ...").
+    static func children(of parent: pid_t) -> [pid_t] {
+        let all = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return all.compactMap { Int32($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.range(of: ")", options: .backwards) else { return false }
+            let fields = stat[close.upperBound...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == parent
+        }
+    }
+
+    /// A process's environment, one "KEY=value" per entry.
+    static func environment(of pid: pid_t) -> [String] {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return [] }
+        return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// A MASTER_ADDR that does not resolve fails at once; a port nobody serves fails within the timeout.
     func testBadRendezvousGivesAClearError() throws {
         let args = ["pretrain-gan", "--data", data, "--iterations", "2", "--out", path("bad"), "--dist-timeout", "3"] + Self.gan
