@@ -99,16 +99,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What several test targets share: running a child process, the repository's root.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PickleTests", dependencies: ["Pickle"], exclude: ["Fixtures"]),
         .testTarget(name: "CheckpointFormatsTests", dependencies: ["CheckpointFormats", "Pickle"], exclude: ["Fixtures"]),
-        .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
+        .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "Pickle", "Support"]),
-        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO", "Datasets", "CheckpointFormats", "TensorBoard", "Support"], exclude: ["Fixtures"]),
+        .testTarget(name: "DeepI2ITests", dependencies: ["DeepI2I", "Torch", "ImageIO", "Datasets", "CheckpointFormats", "TensorBoard", "Support", "TestSupport"], exclude: ["Fixtures"]),
         // In-process HTTP API tests and the headless-Chromium page test.
-        .testTarget(name: "DeepI2IServeTests", dependencies: ["DeepI2IServe", "DeepI2I", "Torch", "ImageIO"]),
+        .testTarget(name: "DeepI2IServeTests", dependencies: ["DeepI2IServe", "DeepI2I", "Torch", "ImageIO", "TestSupport"]),
         // Runs the built `deepi2i` binary (run `swift build` first) for exit codes and messages.
-        .testTarget(name: "CLITests", dependencies: ["ImageIO", "CheckpointFormats"]),
+        .testTarget(name: "CLITests", dependencies: ["ImageIO", "CheckpointFormats", "TestSupport"]),
         // Benchmark against PyTorch (bench/torch_ops/run.sh); not part of the product.
         .executableTarget(name: "torch-bench", dependencies: ["Torch"], path: "bench/torch_ops/swift"),
     ],

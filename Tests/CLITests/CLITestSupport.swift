@@ -1,10 +1,11 @@
 import Foundation
 import ImageIO
+import TestSupport
 import XCTest
 
 /// Runs the built `deepi2i` binary (`swift build` first) and captures its exit status and output.
 enum CLI {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = Repository.root
     /// The `deepi2i` built alongside this test bundle: SwiftPM puts both in the same bin folder (what
     /// `swift build --show-bin-path` prints for this configuration), so debug and release runs each test
     /// their own fresh binary. Asking `swift build --show-bin-path` from here would wait on the build lock
@@ -32,45 +33,15 @@ enum CLI {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw XCTSkip("\(binary.path) is missing; run `swift build` before `swift test`")
         }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes concurrently so neither fills up and blocks the child.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        let errData = errBox.data
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let r = try ChildProcess.run(binary, arguments, adding: environment)
+        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     /// Runs another program (a script of the repository), its stdout and stderr in one stream;
     /// `environment`, when given, is the child's whole environment.
     static func runProgram(_ executable: String, _ arguments: [String],
                            environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try ChildProcess.runMerged(URL(fileURLWithPath: executable), arguments, environment: environment)
     }
 
     /// A temporary folder holding a small random model (`model/`), made once per process: each

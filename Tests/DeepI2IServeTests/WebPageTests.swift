@@ -3,6 +3,7 @@ import DeepI2IServe
 import Foundation
 import Hummingbird
 import ImageIO
+import TestSupport
 import XCTest
 
 /// The web page in headless Chromium. The page writes its state into document.title and the DOM,
@@ -319,10 +320,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("deepi2i-page-\(UUID().uuidString).zip")
         try data.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let (test, status) = try runSync(unzip, ["-t", file.path])
+        let (status, test) = try ChildProcess.runMerged(unzip, ["-t", file.path])
         XCTAssertEqual(status, 0, test)
         XCTAssertTrue(test.contains("No errors detected"), test)
-        let (list, _) = try runSync(unzip, ["-Z1", file.path])
+        let (_, list) = try ChildProcess.runMerged(unzip, ["-Z1", file.path])
         XCTAssertEqual(Set(list.split(separator: "\n").map(String.init)), expectedNames)
     }
 
@@ -358,37 +359,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    static func runSync(_ tool: URL, _ arguments: [String]) throws -> (String, Int32) {
-        let process = Process()
-        process.executableURL = tool
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (String(decoding: data, as: UTF8.self), process.terminationStatus)
-    }
-
     /// Runs a process off the cooperative pool (the in-process server needs it) and returns stdout.
     static func run(_ tool: URL, _ arguments: [String]) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                let process = Process()
-                process.executableURL = tool
-                process.arguments = arguments
-                let out = Pipe()
-                process.standardOutput = out
-                process.standardError = FileHandle.nullDevice
-                do {
-                    try process.run()
-                    let data = out.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    continuation.resume(returning: String(decoding: data, as: UTF8.self))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
+                continuation.resume(with: Result { try ChildProcess.run(tool, arguments).stdout })
             }
         }
     }

@@ -6,19 +6,7 @@ import XCTest
 
 /// The paper's ablations as training options (issue #15): each option is shown to act on the networks or
 /// the loss, not merely to be stored. 32x32 fixture: fusable widths 8 and 4, three downsampling blocks in E.
-final class AblationOptionsTests: XCTestCase {
-    static var fixture: TrainingFixture!
-
-    override class func setUp() {
-        super.setUp()
-        do { fixture = try TrainingFixture() } catch { print("fixture: \(error)") }
-    }
-
-    override class func tearDown() {
-        fixture = nil
-        super.tearDown()
-    }
-
+final class AblationOptionsTests: TrainingFixtureTestCase {
     func networks(_ edit: (inout TrainingConfig) -> Void) throws -> (TrainingSetup.Networks, TrainingConfig) {
         let fx = try XCTUnwrap(Self.fixture)
         var config = fx.config()

@@ -7,19 +7,7 @@ import XCTest
 /// `--precision` (issue #12): autocast scopes, bf16/fp16 training steps against fp32, float32 spectral-norm
 /// vectors and batch-norm statistics under autocast, and the fp16 loss scaler (overflow skip, back-off,
 /// growth, checkpoint round trip).
-final class MixedPrecisionTests: XCTestCase {
-    static var fixture: TrainingFixture!
-
-    override class func setUp() {
-        super.setUp()
-        do { fixture = try TrainingFixture() } catch { print("fixture: \(error)") }
-    }
-
-    override class func tearDown() {
-        fixture = nil
-        super.tearDown()
-    }
-
+final class MixedPrecisionTests: TrainingFixtureTestCase {
     /// A DeepI2I step with fixed initial weights (the adaptor's init is seeded) and one fixed micro-batch.
     func makeStep(_ precision: MixedPrecision) throws -> (DeepI2IStep, MicroBatch) {
         let fx = try XCTUnwrap(Self.fixture)

@@ -6,19 +6,7 @@ import XCTest
 
 /// Training set up as the official run (issue #20): scratch embedding rows, the official adaptor init,
 /// phase 1 after an import, D's independent reals.
-final class OfficialTrainingTests: XCTestCase {
-    static var fixture: TrainingFixture!
-
-    override class func setUp() {
-        super.setUp()
-        do { fixture = try TrainingFixture() } catch { print("fixture: \(error)") }
-    }
-
-    override class func tearDown() {
-        fixture = nil
-        super.tearDown()
-    }
-
+final class OfficialTrainingTests: TrainingFixtureTestCase {
     func testScratchKeepsTheOfficialThousandEmbeddingRows() throws {
         let fx = try XCTUnwrap(Self.fixture)
         let networks = try TrainingSetup.make(fx.config(.scratch(channels: 8)), dataset: PackedDataset(at: fx.data))

@@ -1,5 +1,6 @@
 @testable import DeepI2I
 import Foundation
+import TestSupport
 import Torch
 import XCTest
 
@@ -11,17 +12,10 @@ final class OtherReferenceFolderTests: XCTestCase {
         guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no /usr/bin/python3") }
         let out = try TestPaths.temporaryDirectory(self).appendingPathComponent("ref")
         let script = TestPaths.repository.appendingPathComponent("Tests/DeepI2ITests/Fixtures/make_reference_folder.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script.path, out.path, "--batch", String(batch), "--seed", String(seed)]
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (status, output) = try ChildProcess.runMerged(URL(fileURLWithPath: python),
+                                                          [script.path, out.path, "--batch", String(batch), "--seed", String(seed)])
         if output.contains("No module named 'torch'") { throw XCTSkip("python3-torch is not installed") }
-        XCTAssertEqual(process.terminationStatus, 0, output)
+        XCTAssertEqual(status, 0, output)
         return out
     }
 

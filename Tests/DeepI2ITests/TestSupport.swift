@@ -1,16 +1,10 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Paths shared by the tests: the repository root and `../shared/golden` beside it.
 enum TestPaths {
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.pathComponents.count > 1 {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-        }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    }()
+    static let repository = Repository.root
 
     static var golden: URL { repository.deletingLastPathComponent().appendingPathComponent("shared/golden/tiny128") }
 

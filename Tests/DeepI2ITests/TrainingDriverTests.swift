@@ -1,6 +1,7 @@
 import DeepI2I
 import Foundation
 import ImageIO
+import TestSupport
 import Torch
 import XCTest
 
@@ -151,26 +152,16 @@ final class TrainingDriverTests: XCTestCase {
 
 /// The TensorBoard event files the driver writes, read back by the real `tensorboard` package.
 final class TensorBoardEventTests: XCTestCase {
-    static let reader = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("scripts/read_tfevents.py")
+    static let reader = Repository.root.appendingPathComponent("scripts/read_tfevents.py")
 
     /// The records of every event file in `dir`, as decoded by tensorboard's EventFileLoader.
     static func read(_ dir: URL) throws -> [[String: Any]] {
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("events.out.tfevents.") }
             .sorted().map { dir.appendingPathComponent($0).path }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", reader.path] + files
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if errors.contains("No module named 'tensorboard'") { throw XCTSkip("tensorboard is not installed (scripts/setup.sh installs it)") }
-        XCTAssertEqual(process.terminationStatus, 0, errors)
-        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
+        let r = try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", reader.path] + files)
+        if r.stderr.contains("No module named 'tensorboard'") { throw XCTSkip("tensorboard is not installed (scripts/setup.sh installs it)") }
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return try r.stdout.split(separator: "\n").map {
             try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
     }

@@ -6,6 +6,24 @@ import Torch
 import XCTest
 import Support
 
+/// The base of test classes whose tests share one `TrainingFixture`, built once per class (building it
+/// trains a source GAN) and removed after the class.
+class TrainingFixtureTestCase: XCTestCase {
+    static var fixture: TrainingFixture!
+
+    override class func setUp() {
+        super.setUp()
+        do { fixture = try TrainingFixture() } catch { print("fixture: \(error)") }
+    }
+
+    override class func tearDown() {
+        fixture = nil
+        super.tearDown()
+    }
+
+    var fx: TrainingFixture { get throws { try XCTUnwrap(Self.fixture, "fixture failed to build") } }
+}
+
 /// A tiny world for training tests: a 3-class 32x32 packed dataset of synthetic shapes and a source
 /// GAN made by `pretrainGAN` (2 iterations), in a temporary folder.
 final class TrainingFixture {

@@ -5,21 +5,7 @@ import ImageIO
 import Torch
 import XCTest
 
-final class TrainingLoopTests: XCTestCase {
-    static var fixture: TrainingFixture!
-
-    override class func setUp() {
-        super.setUp()
-        do { fixture = try TrainingFixture() } catch { print("fixture: \(error)") }
-    }
-
-    override class func tearDown() {
-        fixture = nil
-        super.tearDown()
-    }
-
-    var fx: TrainingFixture { get throws { try XCTUnwrap(Self.fixture, "fixture failed to build") } }
-
+final class TrainingLoopTests: TrainingFixtureTestCase {
     func testGANDirectoryHasBigGANLayoutAndTransfers() throws {
         let fx = try fx
         for file in ["G.safetensors", "G_ema.safetensors", "D.safetensors", "gan.json"] {

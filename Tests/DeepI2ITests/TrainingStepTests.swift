@@ -4,19 +4,7 @@ import Foundation
 import Torch
 import XCTest
 
-final class TrainingStepTests: XCTestCase {
-    static var fixture: TrainingFixture!
-
-    override class func setUp() {
-        super.setUp()
-        do { fixture = try TrainingFixture() } catch { print("fixture: \(error)") }
-    }
-
-    override class func tearDown() {
-        fixture = nil
-        super.tearDown()
-    }
-
+final class TrainingStepTests: TrainingFixtureTestCase {
     func makeStep(_ config: TrainingConfig) throws -> (DeepI2IStep, PackedDataset) {
         let fx = try XCTUnwrap(Self.fixture)
         let dataset = try PackedDataset(at: fx.data)

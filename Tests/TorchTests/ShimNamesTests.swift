@@ -1,17 +1,11 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The C shim's definitions (every .cpp of Sources/CTorch) name their parameters as its header does (scripts/check_shim_names.py), and
 /// the check notices when one drifts.
 final class ShimNamesTests: XCTestCase {
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.pathComponents.count > 1 {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-        }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    }()
+    static let repository = Repository.root
 
     static let header = repository.appendingPathComponent("Sources/CTorch/include/ctorch.h")
     static let sources = ((try? FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("Sources/CTorch").path)) ?? [])
@@ -21,17 +15,8 @@ final class ShimNamesTests: XCTestCase {
     func check(_ arguments: [String] = []) throws -> (status: Int32, output: String) {
         let python = "/usr/bin/python3"
         guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no /usr/bin/python3") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.currentDirectoryURL = Self.repository
-        process.arguments = ["scripts/check_shim_names.py"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        return try ChildProcess.runMerged(URL(fileURLWithPath: python), ["scripts/check_shim_names.py"] + arguments,
+                                          directory: Self.repository)
     }
 
     func testDefinitionsUseTheHeadersParameterNames() throws {
