@@ -177,18 +177,24 @@ final class DataParallelCLITests: XCTestCase {
         XCTAssertLessThan(waited, 10 + 5, "rank 0 took \(waited) s to stop")
         let stderr = try String(contentsOf: dir.appendingPathComponent("rank0.err"), encoding: .utf8)
         XCTAssertTrue(stderr.contains("rank 1"), stderr)
-        // Only complete checkpoints (each with its state), no half-written folder among them.
+        try assertCompleteCheckpointsResumeOnOneProcess(out)
+    }
+
+    /// Only complete checkpoints in `out` (each with its state and G), no half-written folder among them,
+    /// and the run resumes from the newest one on one process.
+    func assertCompleteCheckpointsResumeOnOneProcess(_ out: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let checkpoints = URL(fileURLWithPath: out).appendingPathComponent("checkpoints")
         let names = try FileManager.default.contentsOfDirectory(atPath: checkpoints.path).filter { $0.hasPrefix("iter-") }.sorted()
-        XCTAssertFalse(names.isEmpty)
         for name in names {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent("\(name)/state.json").path), name)
-            XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent("\(name)/G.safetensors").path), name)
+            for part in ["state.json", "G.safetensors"] {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent("\(name)/\(part)").path),
+                              "\(name)/\(part)", file: file, line: line)
+            }
         }
-        let newest = Int(names.last!.dropFirst("iter-".count))!
+        let newest = try XCTUnwrap(Int(try XCTUnwrap(names.last, "no checkpoint").dropFirst("iter-".count)), file: file, line: line)
         let resumed = try CLI.run(["pretrain-gan", "--out", out, "--resume", "--iterations", String(newest + 2)])
-        XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertTrue(resumed.stdout.contains("trained to iteration \(newest + 2)"), resumed.stdout)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr, file: file, line: line)
+        XCTAssertTrue(resumed.stdout.contains("trained to iteration \(newest + 2)"), resumed.stdout, file: file, line: line)
     }
 
     /// SIGTERM to the `--nproc-per-node` launcher (a scheduler ending the job) reaches every rank: they
@@ -253,15 +259,7 @@ final class DataParallelCLITests: XCTestCase {
         let stderr = try String(contentsOf: dir.appendingPathComponent("launcher.err"), encoding: .utf8)
         XCTAssertTrue(stderr.contains("launcher: rank 1 exited with status 137; stopping the other ranks"), stderr)
         for pid in ranks { XCTAssertNotEqual(kill(pid, 0), 0, "rank process \(pid) outlived the launcher") }
-        let checkpoints = URL(fileURLWithPath: out).appendingPathComponent("checkpoints")
-        let names = try FileManager.default.contentsOfDirectory(atPath: checkpoints.path).filter { $0.hasPrefix("iter-") }.sorted()
-        for name in names {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent("\(name)/state.json").path), name)
-        }
-        let newest = try XCTUnwrap(Int(try XCTUnwrap(names.last).dropFirst("iter-".count)))
-        let resumed = try CLI.run(["pretrain-gan", "--out", out, "--resume", "--iterations", String(newest + 2)])
-        XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertTrue(resumed.stdout.contains("trained to iteration \(newest + 2)"), resumed.stdout)
+        try assertCompleteCheckpointsResumeOnOneProcess(out)
     }
 
     /// The processes whose parent is `parent` (from /proc/*/stat: "pid (comm) state ppid ...").
