@@ -49,7 +49,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Networks transferred from the GAN (any of G,D,E, or none); the rest random.") var transfer = "G,D,E"
     @Option(help: "Channel width for --scratch (official: 96).") var channels = 96
     @Option(help: "Train on only the first N training images of each class (data-scarcity studies).") var trainPerClass: Int?
-    @Flag(help: "Reproduce the official G loss exactly: its reconstruction term compares rows 0 and 1 of D's features (the first two translations) instead of each translation with its own input.")
+    @Flag(help: "Reproduce the official G loss exactly: its reconstruction term compares rows 0 and 1 of D's features (the first two translations of each micro-batch, on rank 0 under data parallel) instead of each translation with its own input.")
     var officialReconPairing = false
     @Option(help: "D's real images: independent (official: a second, separately shuffled loader with its own labels) or inputs (the images being translated) (default \(defaults.discriminatorReals?.rawValue ?? "inputs")).")
     var dReals: String?

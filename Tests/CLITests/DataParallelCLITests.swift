@@ -71,6 +71,37 @@ final class DataParallelCLITests: XCTestCase {
         XCTAssertFalse(two.stderr.contains("re-sent"), two.stderr)
     }
 
+    /// `--official-recon-pairing` compares the micro-batch's first two translations, which are rank 0's:
+    /// 2 ranks x 4 give the weights and losses of 1 process x 8. With 1 image per rank it is refused.
+    func testOfficialReconstructionPairingIsTheWholeBatchsUnderDataParallel() throws {
+        let args = ["train", "--data", data, "--scratch", "--channels", "8", "--iterations", "2", "--phase1-iterations", "1",
+                    "--official-recon-pairing", "--accumulate", "1", "--checkpoint-every", "100", "--sample-every", "100", "--sample-rows", "2"]
+        try expectSuccess(CLI.run(args + ["--batch", "8", "--out", path("one")]))
+        try expectSuccess(CLI.run(args + ["--batch", "8", "--out", path("two"), "--nproc-per-node", "2", "--cross-replica-bn",
+                                          "--dist-timeout", "60"]))
+        // 1e-3: the pair's term is rank 0's times 2, which rounds apart from one process by up to ~1.3e-4 (E's
+        // biases); the wrong pairing (each rank its own first two rows) is off by 4e-3 to 5e-3 in A's
+        // convolutions and by 37% in G_rec.
+        for file in ["G", "D", "E", "A"] {
+            try assertClose(path("one/model/\(file).safetensors"), path("two/model/\(file).safetensors"), tolerance: 1e-3)
+        }
+        try assertLogsClose(path("one/log.jsonl"), path("two/log.jsonl"))
+
+        // Each rank refuses at start-up; started apart so that their messages do not interleave.
+        let port = Self.freePort()
+        let ranks = try (0..<2).map { rank in
+            try Self.start(CLI.binary.path, args + ["--batch", "2", "--out", path("small"), "--dist-timeout", "60"],
+                           env: ["RANK": String(rank), "WORLD_SIZE": "2", "LOCAL_RANK": String(rank), "MASTER_ADDR": "127.0.0.1",
+                                 "MASTER_PORT": String(port)], log: dir.appendingPathComponent("small\(rank)"))
+        }
+        for (rank, process) in ranks.enumerated() {
+            process.waitUntilExit()
+            XCTAssertNotEqual(process.terminationStatus, 0, "rank \(rank)")
+            let stderr = try String(contentsOf: dir.appendingPathComponent("small\(rank).err"), encoding: .utf8)
+            XCTAssertTrue(stderr.contains("use at least 4 images per micro-batch with 2 ranks (now 2)"), stderr)
+        }
+    }
+
     /// Phase 1 of a transfer (G frozen, A and D train) then phase 2, with accumulation: G's buckets go out
     /// only in phase 2; the overlapped all-reduce gives the weights of the one after backward; D's weights
     /// and the losses are those of one process. (G's and A's fresh elements with a near-zero gradient are

@@ -72,6 +72,8 @@ public final class DeepI2IStep {
     public private(set) var lastMicroBatchLosses: [String: Double] = [:]
     /// Forward passes under autocast, scaled backward and checked steps (`--precision`); fp32 by default.
     public var precision = MixedPrecision.fp32
+    /// Data parallel: this rank's part of each micro-batch (the official reconstruction pairing needs it).
+    public var shard = DataShard.whole
 
     public init(model: DeepI2IModel, config: TrainingConfig, trainsEncoder: Bool) throws {
         self.model = model
@@ -159,8 +161,13 @@ public final class DeepI2IStep {
             let adv = try Losses.generatorHinge(fake: logits.narrow(dim: 0, start: 0, length: n))
             let rec: Tensor
             if config.officialReconPairing == true {
-                rec = try Losses.officialReconstruction(features: features, weights: reconstructionWeights,
-                                                        distance: config.reconstructionDistance)
+                // Rows 0 and 1 of the whole micro-batch are rank 0's first two rows. Gradients and logged
+                // losses are averaged over the ranks, so rank 0 carries the term times the world size and
+                // the others none: N ranks train as one process with the whole batch (rank 0 holds at least
+                // two rows: `DeepI2ITraining.distribute` checks it).
+                let term = try Losses.officialReconstruction(features: features, weights: reconstructionWeights,
+                                                             distance: config.reconstructionDistance)
+                rec = try term * (shard.rank == 0 ? Double(shard.count) : 0)
             } else {
                 // Each translation's features against its own input's (the intended pairing).
                 let fakeFeatures = try features.mapValues { try $0.narrow(dim: 0, start: 0, length: n) }

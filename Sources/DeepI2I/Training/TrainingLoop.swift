@@ -101,6 +101,12 @@ public final class DeepI2ITraining: TrainingFamily {
 
     public func distribute(_ parallel: DataParallel) throws -> DataParallelParts {
         shard = parallel.shard
+        if config.officialReconPairing == true, shard.count > 1, loader.batchSize / shard.count < 2 {
+            throw TrainingError.invalidConfig("--official-recon-pairing compares the first two translations of each micro-batch, "
+                + "which must both be on rank 0: use at least \(2 * shard.count) images per micro-batch with \(shard.count) ranks "
+                + "(now \(loader.batchSize))")
+        }
+        trainer.shard = shard
         try seek(to: stream.position)
         model.generator.crossReplicaGroup = parallel.batchNormGroup
         return DataParallelParts(modules: model.networks.map(\.1), dataDigest: dataset.digest)
