@@ -328,7 +328,8 @@ def main():
         ("partial transfer is worse than none", "scratch 80.7 < G,D 167.2", "t-none", "t-GD", "mFID", "better"),
         ("", "scratch 80.7 < G 276.4", "t-none", "t-G", "mFID", "better"),
         ("", "scratch 80.7 < D 266.3", "t-none", "t-D", "mFID", "better"),
-        ("G and D together beat either alone", "167.2 < 266.3", "t-GD", "t-D", "mFID", "better"),
+        ("G and D together beat either alone", "167.2 < 266.3 (D)", "t-GD", "t-D", "mFID", "better"),
+        ("", "167.2 < 276.4 (G)", "t-GD", "t-G", "mFID", "better"),
     ]) + "\n"
 
     md += "## 3. Depth of the bottleneck (Figure 6 middle)\n\n"
