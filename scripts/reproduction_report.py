@@ -345,6 +345,10 @@ def main():
         ("more downsampling layers are better", "deeper better", "full", "d3", "mFID", "better"),
         ("", "", "d3", "d2", "mFID", "better"),
         ("", "", "full", "d2", "mFID", "better"),
+        # The paper's reason for depth is semantics (large shape changes need the deep layers): class correctness.
+        ("deep layers carry the class semantics", "deeper better", "full", "d3", "RC", "better"),
+        ("", "", "d3", "d2", "RC", "better"),
+        ("", "", "full", "d2", "RC", "better"),
     ]) + "\n"
 
     md += "## 4. Reconstruction loss (Figure 18)\n\n"
