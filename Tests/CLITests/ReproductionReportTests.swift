@@ -69,6 +69,12 @@ final class ReproductionReportTests: XCTestCase {
         XCTAssertTrue(md.contains("| DeepI2I, all levels (`full`) | 68.4 | 0,1 | 102.0 ± 2.0 |"), md)
         XCTAssertTrue(md.contains("Finished and evaluated: d2-s0, d3-s0, full-s0, full-s1, noadaptor-s0, noadaptor-s1, t-none-s0"), md)
         XCTAssertFalse(md.contains("plot-"), "--no-images draws no plots")
+        // The summary at the top gathers each claim's comparisons with their verdicts.
+        XCTAssertTrue(md.hasPrefix("# Reproducing") && md.contains("## At a glance"), md)
+        XCTAssertTrue(md.contains("| 1. adaptor and levels | adaptor helps | full vs noadaptor (mFID): yes |"), md)
+        XCTAssertTrue(md.contains("| 2. partial transfer | full transfer is best | full vs t-none (mFID): no; full vs t-GD (mFID): pending |"), md)
+        XCTAssertTrue(md.contains("| 3. depth | more downsampling layers are better | full vs d3 (mFID): yes; d3 vs d2 (mFID): yes (1 seed);"), md)
+        XCTAssertLessThan(try XCTUnwrap(md.range(of: "## At a glance")).lowerBound, try XCTUnwrap(md.range(of: "## 1. Adaptor")).lowerBound)
     }
 
     func testStatusPlotsAndAtomicRewrite() throws {
