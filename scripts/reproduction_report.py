@@ -92,15 +92,16 @@ def compare(a, b, sign):
     return "better" if diff > 0 else "worse"
 
 
-def verdict(expected, got):
+def verdict(expected, got, table=True):
+    """'yes', 'no', 'tie' or 'pending'; TABLE spells the section tables' cell (tie explained, no in bold)."""
     if got is None:
         return "pending"
     base = got.split(" ")[0]
     if base == "tie":
-        return "tie (within the seeds' spread)"
-    ok = base == expected
+        return "tie (within the seeds' spread)" if table else "tie"
+    no = "**no**" if table else "no"
     note = " (1 seed)" if "1 seed" in got else ""
-    return ("yes" if ok else "**no**") + note
+    return ("yes" if base == expected else no) + note
 
 
 def metric_table(runs, rows, metrics=("mFID", "mKID", "RC", "FC", "mask-IoU")):
@@ -160,7 +161,7 @@ def plot_section(runs, docs_dir, images, slug, rows, metrics, title):
     return f"![{title}](reproduction/plot-{slug}.png)\n\n(bars: mean over seeds; error bars: the seeds' range; red points: the seeds)\n\n"
 
 
-def claims_table(runs, claims, glance=None, section=""):
+def claims_table(runs, claims, glance, section):
     """The section's claims table; each claim's verdicts are also collected into GLANCE (section, claim, verdicts)
     for the summary at the top. A row with an empty claim text adds a comparison to the claim above it."""
     out = "| claim | paper says | we measure (mean ± half the seeds' range) | agrees? |\n|---|---|---|---|\n"
@@ -170,11 +171,9 @@ def claims_table(runs, claims, glance=None, section=""):
         f = fmt_for(metric)
         measured = f"{metric}: {a} {sa.text(f)} vs {b} {sb.text(f)}" if got else "pending"
         out += f"| {text} | {paper} | {measured} | {verdict(expected, got)} |\n"
-        if glance is not None:
-            if text or not glance:
-                glance.append((section, text, []))
-            short = verdict(expected, got).replace(" (within the seeds' spread)", "").replace("**", "")
-            glance[-1][2].append(f"{a} vs {b} ({metric}): {short}")
+        if text or not glance:
+            glance.append((section, text, []))
+        glance[-1][2].append(f"{a} vs {b} ({metric}): {verdict(expected, got, table=False)}")
     return out
 
 
